@@ -1,0 +1,128 @@
+package dev.fleet.node;
+
+import dev.fleet.store.raft.RaftStore;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * This node's member of the replicated store, started with the application and closed with it.
+ * Thin shell: the work is in {@link RaftStore} and {@link MemberDirectory}.
+ */
+@Singleton
+@Startup
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+public class FleetNode {
+    private static final Logger LOG = Logger.getLogger(FleetNode.class.getName());
+
+    @Resource
+    ManagedExecutorService executor;
+
+    private NodeSettings settings;
+    private RaftStore store;
+    private MemberDirectory directory;
+    private volatile boolean ready;
+
+    @PostConstruct
+    void start() {
+        settings = NodeSettings.fromSystemProperties();
+        ClusterFile clusterFile = new ClusterFile(settings.dataDir());
+        try {
+            Map<String, InetSocketAddress> members = clusterFile.read().orElse(null);
+            if (members == null && settings.join() != null) {
+                members = ClusterJoin.join(settings.join(), settings);
+            }
+            if (members == null) {
+                members = settings.members();
+            }
+            clusterFile.write(members);
+            store = new RaftStore(settings.raftConfig(members), executor);
+            store.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("fleet node '" + settings.name() + "' could not start its store: " + e.getMessage(), e);
+        }
+        directory = new MemberDirectory(store, clusterFile, settings.requestTimeout());
+        executor.submit(this::announceWhenReady);
+    }
+
+    /** Waits for a leader and for our own HTTP listener, publishes our URLs, then prints the one ready line. */
+    private void announceWhenReady() {
+        try {
+            while (store.leaderName() == null) {
+                Thread.sleep(20);
+            }
+            directory.registerSelf(settings.name(), settings.peerUrl(), settings.clientUrl());
+            directory.followChanges();
+            if (System.getProperty("fleet.http.port") != null) {
+                awaitHttp(URI.create(settings.clientUrl() + "/livez"));
+            }
+            ready = true;
+            double secs = (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0;
+            System.out.printf("fleet-node ready: name=%s url=%s members=%s leader=%s data=%s ready-in=%.1fs%n",
+                    settings.name(), settings.clientUrl(), String.join(",", store.members()), store.leaderName(),
+                    settings.dataDir(), secs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "fleet node did not become ready", e);
+        }
+    }
+
+    private static void awaitHttp(URI uri) throws InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        while (true) {
+            try {
+                if (http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // listener not up yet
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        if (directory != null) {
+            directory.stop();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    public RaftStore store() {
+        return store;
+    }
+
+    public MemberDirectory members() {
+        return directory;
+    }
+
+    public NodeSettings settings() {
+        return settings;
+    }
+
+    /** Readiness: a leader is known and this node has announced itself. */
+    public boolean isReady() {
+        return ready && store.leaderName() != null;
+    }
+}

@@ -1,0 +1,270 @@
+package dev.fleet.store.raft;
+
+import dev.fleet.store.Command;
+import dev.fleet.store.Result;
+import dev.fleet.store.StoreCodec;
+import dev.fleet.store.WatchStart;
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.REDIRECT;
+import org.jgroups.protocols.raft.RaftLeaderException;
+import org.jgroups.raft.RaftHandle;
+import org.jgroups.util.NameCache;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One member of the replicated store: a JGroups channel with RAFT, the {@link StoreStateMachine}, and the
+ * leader's clock. Plain Java (no EE types) so that tests can run several members in one JVM.
+ *
+ * <p>Writes go through REDIRECT, so a follower forwards them to the leader; the result is the leader's
+ * apply result. Local reads may trail the leader by one commit round; {@link #whenApplied} gives
+ * read-your-writes on the node that forwarded the write.
+ */
+public final class RaftStore implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RaftStore.class.getName());
+    /** How often the leader checks whether a TTL is due. */
+    static final long TICK_MILLIS = 100;
+
+    private final RaftConfig config;
+    private final Executor watchDispatcher;
+    private final StoreStateMachine machine;
+    private final ScheduledExecutorService scheduler;
+    private final AtomicBoolean tickInFlight = new AtomicBoolean();
+    private JChannel channel;
+    private RaftHandle raft;
+    private REDIRECT redirect;
+
+    public RaftStore(RaftConfig config, Executor watchDispatcher) {
+        this.config = config;
+        this.watchDispatcher = watchDispatcher;
+        this.machine = new StoreStateMachine(config.historyCapacity());
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fleet-store-clock-" + config.name());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public RaftConfig config() {
+        return config;
+    }
+
+    /** Connects the channel; the RAFT log in {@link RaftConfig#logDir()} is replayed into the state machine. */
+    public synchronized void start() throws Exception {
+        Files.createDirectories(config.logDir());
+        channel = new JChannel(config.stackXml());
+        channel.name(config.name());
+        raft = new RaftHandle(channel, machine).raftId(config.name());
+        redirect = channel.getProtocolStack().findProtocol(REDIRECT.class);
+        channel.connect("fleet-store");
+        scheduler.scheduleWithFixedDelay(this::tickIfDue, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Replicates a command and returns the leader's result. Retries only while no leader is known (the
+     * command was certainly not sent); any other failure leaves the outcome unknown and is reported as such.
+     */
+    public Result submit(Command command, Duration timeout) {
+        byte[] bytes = StoreCodec.encode(command);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long remaining = deadline - System.nanoTime();
+            try {
+                CompletableFuture<byte[]> f = redirect.setAsync(bytes, 0, bytes.length);
+                byte[] reply = f.get(Math.max(1, remaining), TimeUnit.NANOSECONDS);
+                return StoreCodec.decodeResult(reply, 0, reply.length);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "interrupted", e);
+            } catch (TimeoutException e) {
+                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
+                        "request timed out after " + timeout.toMillis() + " ms (outcome unknown)", e);
+            } catch (Exception e) {
+                Throwable cause = unwrap(e);
+                if (cause instanceof RaftLeaderException && System.nanoTime() < deadline - TimeUnit.MILLISECONDS.toNanos(50)) {
+                    backOff();
+                    continue;
+                }
+                if (cause instanceof RaftLeaderException) {
+                    throw new StoreUnavailableException(StoreUnavailableException.LEADER_ELECT,
+                            "no leader elected within " + timeout.toMillis() + " ms", cause);
+                }
+                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
+                        "replication failed (outcome unknown): " + cause, cause);
+            }
+        }
+    }
+
+    private static void backOff() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** A local read of this replica's state. */
+    public Result read(String key, boolean recursive, boolean sorted) {
+        return machine.read(s -> s.get(key, recursive, sorted));
+    }
+
+    /** Registers a watch; the listener runs on the dispatcher, never on the RAFT thread. */
+    public WatchStart watch(String key, boolean recursive, long waitIndex, Consumer<Result> listener) {
+        return machine.watch(key, recursive, waitIndex, r -> watchDispatcher.execute(() -> listener.accept(r)));
+    }
+
+    /** The store (etcd) index this replica has applied. */
+    public long index() {
+        return machine.index();
+    }
+
+    public CompletableFuture<Void> whenApplied(long storeIndex) {
+        return machine.whenApplied(storeIndex);
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public boolean isLeader() {
+        return raft != null && raft.isLeader();
+    }
+
+    /** The leader's member name, or null while there is none. */
+    public String leaderName() {
+        Address leader = raft == null ? null : raft.leader();
+        return leader == null ? null : NameCache.get(leader);
+    }
+
+    public long term() {
+        return raft.currentTerm();
+    }
+
+    public long commitIndex() {
+        return raft.commitIndex();
+    }
+
+    public long appliedIndex() {
+        return raft.lastApplied();
+    }
+
+    public long logSize() {
+        return raft.logSize();
+    }
+
+    /** The RAFT voting members (configuration plus committed membership changes). */
+    public List<String> members() {
+        return List.copyOf(raft.raft().members());
+    }
+
+    /** Members of the JGroups view (reachable right now). */
+    public List<String> reachable() {
+        return channel.getView().getMembers().stream().map(NameCache::get).toList();
+    }
+
+    /** Adds a voting member through the leader; also tells discovery where to find it. */
+    public void addMember(String name, InetSocketAddress raftAddress, Duration timeout) {
+        addDiscoveryHosts(Map.of(name, raftAddress));
+        membershipChange(() -> redirect.addServer(name), timeout);
+    }
+
+    public void removeMember(String name, Duration timeout) {
+        membershipChange(() -> redirect.removeServer(name), timeout);
+    }
+
+    /** Lets discovery reach members that were not in the static list this node started with. */
+    public void addDiscoveryHosts(Map<String, InetSocketAddress> hosts) {
+        TCPPING ping = channel.getProtocolStack().findProtocol(TCPPING.class);
+        if (ping == null) {
+            return;
+        }
+        var all = new java.util.LinkedHashSet<org.jgroups.PhysicalAddress>(ping.getInitialHosts());
+        for (InetSocketAddress a : hosts.values()) {
+            all.add(new org.jgroups.stack.IpAddress(new InetSocketAddress(a.getHostString(), a.getPort())));
+        }
+        ping.setInitialHosts2(all);
+    }
+
+    private interface MembershipCall {
+        CompletableFuture<byte[]> call() throws Exception;
+    }
+
+    private void membershipChange(MembershipCall call, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                call.call().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "interrupted", e);
+            } catch (TimeoutException e) {
+                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "membership change timed out", e);
+            } catch (Exception e) {
+                Throwable cause = unwrap(e);
+                if (cause instanceof RaftLeaderException && System.nanoTime() < deadline) {
+                    backOff();
+                    continue;
+                }
+                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
+                        "membership change failed: " + cause.getMessage(), cause);
+            }
+        }
+    }
+
+    /** The leader feeds its clock into the log whenever a TTL is due, so every replica expires the same keys. */
+    private void tickIfDue() {
+        try {
+            if (!isLeader()) {
+                return;
+            }
+            long now = System.currentTimeMillis();
+            var next = machine.read(s -> s.nextExpiration());
+            if (next.isEmpty() || next.getAsLong() > now || !tickInFlight.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                submit(new Command.Tick(now), Duration.ofSeconds(5));
+            } finally {
+                tickInFlight.set(false);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "clock tick failed; retrying on the next tick", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        scheduler.shutdownNow();
+        if (channel != null) {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.fleet.api.cluster;
+
+import dev.fleet.node.FleetNode;
+import dev.fleet.node.Member;
+import dev.fleet.store.raft.RaftStore;
+import jakarta.ejb.EJB;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Response;
+
+import java.lang.management.ManagementFactory;
+import java.time.Instant;
+
+/** etcd's /v2/stats/self, /health, /version, plus a liveness probe and the RAFT numbers fleet adds. */
+@Path("")
+@Produces("application/json")
+public class StatsResource {
+    @EJB
+    FleetNode node;
+
+    @GET
+    @Path("v2/stats/self")
+    public String self() {
+        RaftStore s = node.store();
+        String leader = s.leaderName();
+        String start = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()).toString();
+        JsonObjectBuilder leaderInfo = Json.createObjectBuilder()
+                .add("leader", leader == null ? "" : Member.idOf(leader))
+                .add("leaderName", leader == null ? "" : leader)
+                .add("startTime", start);
+        JsonArrayBuilder members = Json.createArrayBuilder();
+        s.members().forEach(members::add);
+        return Json.createObjectBuilder()
+                .add("name", s.name())
+                .add("id", Member.idOf(s.name()))
+                .add("state", s.isLeader() ? "StateLeader" : "StateFollower")
+                .add("startTime", start)
+                .add("leaderInfo", leaderInfo)
+                .add("term", s.term())
+                .add("commitIndex", s.commitIndex())
+                .add("appliedIndex", s.appliedIndex())
+                .add("etcdIndex", s.index())
+                .add("logSize", s.logSize())
+                .add("members", members)
+                .build().toString();
+    }
+
+    /** Readiness (etcd's /health): 200 once a leader is known and this node has announced itself. */
+    @GET
+    @Path("health")
+    public Response health() {
+        boolean ok = node.isReady();
+        return Response.status(ok ? 200 : 503)
+                .entity(Json.createObjectBuilder().add("health", Boolean.toString(ok)).build().toString()).build();
+    }
+
+    /** Liveness: the application is deployed and answering. */
+    @GET
+    @Path("livez")
+    public String live() {
+        return "{\"live\":\"true\"}";
+    }
+
+    @GET
+    @Path("version")
+    public String version() {
+        return "{\"etcdserver\":\"2.3.8\",\"etcdcluster\":\"2.3.0\",\"fleet\":\"0.1.0\"}";
+    }
+}

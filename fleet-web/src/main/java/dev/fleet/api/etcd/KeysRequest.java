@@ -1,0 +1,235 @@
+package dev.fleet.api.etcd;
+
+import dev.fleet.model.KeyPath;
+import dev.fleet.store.Command;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongFunction;
+
+/**
+ * A parsed {@code /v2/keys} request: pure translation of method, raw path, raw query and form body into a
+ * read, a watch or a replicated command — or an {@link ApiError}. No EE types, tested in milliseconds.
+ */
+public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch, KeysRequest.Write, KeysRequest.Invalid {
+
+    /** Largest value accepted (etcd's request limit is 1.5 MiB; ours is documented in the README). */
+    int MAX_VALUE_BYTES = 1024 * 1024;
+    /** Largest form body read; beyond this the request is refused with 413 before parsing. */
+    int MAX_BODY_BYTES = MAX_VALUE_BYTES + 64 * 1024;
+    /** TTLs beyond ~68 years are refused (they would overflow the expiration). */
+    long MAX_TTL_SECONDS = Integer.MAX_VALUE;
+
+    String PREFIX = "/v2/keys";
+
+    record Read(String key, boolean recursive, boolean sorted, boolean quorum) implements KeysRequest { }
+
+    record Watch(String key, boolean recursive, long waitIndex) implements KeysRequest { }
+
+    /** A write; the command is built with the submitting node's clock. */
+    record Write(String method, LongFunction<Command> command) implements KeysRequest { }
+
+    record Invalid(ApiError error) implements KeysRequest { }
+
+    Set<String> GET_PARAMS = Set.of("recursive", "sorted", "wait", "waitIndex", "quorum", "stream");
+    Set<String> PUT_PARAMS = Set.of("value", "ttl", "dir", "prevExist", "prevValue", "prevIndex", "refresh", "noValueOnSuccess");
+    Set<String> POST_PARAMS = Set.of("value", "ttl", "dir", "noValueOnSuccess");
+    Set<String> DELETE_PARAMS = Set.of("dir", "recursive", "prevValue", "prevIndex");
+
+    static KeysRequest parse(String method, String rawPath, String rawQuery, String contentType, byte[] body) {
+        try {
+            return parseOrThrow(method.toUpperCase(Locale.ROOT), rawPath, rawQuery, contentType, body);
+        } catch (Failure f) {
+            return new Invalid(f.error);
+        }
+    }
+
+    private static KeysRequest parseOrThrow(String method, String rawPath, String rawQuery, String contentType, byte[] body) throws Failure {
+        if (!rawPath.startsWith(PREFIX)) {
+            throw new Failure(ApiError.of(100, rawPath).withStatus(404));
+        }
+        String key = key(rawPath.substring(PREFIX.length()));
+        Map<String, String> params = RawParams.newMap();
+        try {
+            if (body != null && body.length > 0 && isForm(contentType)) {
+                if (body.length > MAX_BODY_BYTES) {
+                    throw new Failure(ApiError.tooLarge("request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES));
+                }
+                RawParams.parse(RawParams.utf8(body), params);
+            }
+            RawParams.parse(rawQuery, params);
+        } catch (RawParams.Malformed m) {
+            throw new Failure(ApiError.of(ApiError.INVALID_FORM, m.getMessage()));
+        }
+        Set<String> allowed = switch (method) {
+            case "GET", "HEAD" -> GET_PARAMS;
+            case "PUT" -> PUT_PARAMS;
+            case "POST" -> POST_PARAMS;
+            case "DELETE" -> DELETE_PARAMS;
+            default -> throw new Failure(new ApiError(405, ApiError.INVALID_FIELD, "Method Not Allowed", method));
+        };
+        for (String name : params.keySet()) {
+            if (!allowed.contains(name)) {
+                if (name.equals("wait") || name.equals("waitIndex")) {
+                    throw new Failure(ApiError.invalidField("wait can only be used with GET requests"));
+                }
+                throw new Failure(ApiError.invalidField("unknown parameter \"" + name + "\" for " + method));
+            }
+        }
+        Params p = new Params(params);
+        switch (method) {
+            case "GET", "HEAD": {
+                boolean recursive = p.bool("recursive");
+                if (p.bool("stream")) {
+                    throw new Failure(ApiError.invalidField("stream watches are not supported; use wait=true and re-watch from the next index"));
+                }
+                if (p.bool("wait")) {
+                    return new Watch(key, recursive, p.index("waitIndex", 0));
+                }
+                if (params.containsKey("waitIndex")) {
+                    throw new Failure(ApiError.invalidField("waitIndex needs wait=true"));
+                }
+                return new Read(key, recursive, p.bool("sorted"), p.bool("quorum"));
+            }
+            case "PUT": {
+                String value = p.value();
+                Long ttl = p.ttl();
+                boolean dir = p.bool("dir");
+                boolean refresh = p.bool("refresh");
+                Boolean prevExist = p.optionalBool("prevExist");
+                String prevValue = p.prevValue();
+                Long prevIndex = params.containsKey("prevIndex") ? p.index("prevIndex", 0) : null;
+                if (prevIndex != null && prevIndex == 0) {
+                    prevIndex = null; // etcd treats prevIndex=0 as unset
+                }
+                if (dir && value != null && !value.isEmpty()) {
+                    throw new Failure(ApiError.invalidField("a directory cannot have a value"));
+                }
+                String v = dir ? null : (refresh ? value : (value == null ? "" : value));
+                Long pi = prevIndex;
+                return new Write(method, t -> new Command.Put(t, key, v, dir, ttl, prevExist, prevValue, pi, refresh));
+            }
+            case "POST": {
+                String value = p.value();
+                Long ttl = p.ttl();
+                String v = value == null ? "" : value;
+                return new Write(method, t -> new Command.Post(t, key, v, ttl));
+            }
+            default: { // DELETE
+                boolean dir = p.bool("dir");
+                boolean recursive = p.bool("recursive");
+                String prevValue = p.prevValue();
+                Long prevIndex = params.containsKey("prevIndex") ? p.index("prevIndex", 0) : null;
+                if (prevIndex != null && prevIndex == 0) {
+                    prevIndex = null;
+                }
+                Long pi = prevIndex;
+                return new Write(method, t -> new Command.Delete(t, key, dir, recursive, prevValue, pi));
+            }
+        }
+    }
+
+    private static boolean isForm(String contentType) {
+        return contentType == null || contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+    }
+
+    /** Decodes and validates the key part of the path; never trusted as anything but a key. */
+    private static String key(String rawKey) throws Failure {
+        String decoded;
+        try {
+            decoded = RawParams.decode(rawKey, false);
+        } catch (RawParams.Malformed m) {
+            throw new Failure(ApiError.invalidField("key " + m.getMessage()));
+        }
+        try {
+            return KeyPath.normalize(decoded);
+        } catch (IllegalArgumentException e) {
+            throw new Failure(ApiError.invalidField(e.getMessage()));
+        }
+    }
+
+    /** Typed access to the parameters with etcd's error codes. */
+    final class Params {
+        private final Map<String, String> raw;
+
+        Params(Map<String, String> raw) {
+            this.raw = raw;
+        }
+
+        boolean bool(String name) throws Failure {
+            Boolean b = optionalBool(name);
+            return b != null && b;
+        }
+
+        /** Go's strconv.ParseBool, which etcd uses. */
+        Boolean optionalBool(String name) throws Failure {
+            String v = raw.get(name);
+            if (v == null) {
+                return null;
+            }
+            switch (v) {
+                case "1", "t", "T", "true", "TRUE", "True": return true;
+                case "0", "f", "F", "false", "FALSE", "False": return false;
+                default: throw new Failure(ApiError.invalidField("invalid value for \"" + name + "\""));
+            }
+        }
+
+        long index(String name, long def) throws Failure {
+            String v = raw.get(name);
+            if (v == null) {
+                return def;
+            }
+            try {
+                long l = Long.parseLong(v);
+                if (l < 0) {
+                    throw new NumberFormatException();
+                }
+                return l;
+            } catch (NumberFormatException e) {
+                throw new Failure(ApiError.of(ApiError.INDEX_NAN, "invalid value for \"" + name + "\""));
+            }
+        }
+
+        Long ttl() throws Failure {
+            String v = raw.get("ttl");
+            if (v == null || v.isEmpty()) {
+                return null;
+            }
+            try {
+                long l = Long.parseLong(v);
+                if (l < 0 || l > MAX_TTL_SECONDS) {
+                    throw new NumberFormatException();
+                }
+                return l == 0 ? null : l;
+            } catch (NumberFormatException e) {
+                throw new Failure(ApiError.of(ApiError.TTL_NAN, "invalid value for \"ttl\""));
+            }
+        }
+
+        String value() throws Failure {
+            String v = raw.get("value");
+            if (v != null && v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_VALUE_BYTES) {
+                throw new Failure(ApiError.tooLarge("value is larger than the limit of " + MAX_VALUE_BYTES + " bytes"));
+            }
+            return v;
+        }
+
+        String prevValue() throws Failure {
+            String v = raw.get("prevValue");
+            if (v != null && v.isEmpty()) {
+                throw new Failure(ApiError.of(ApiError.PREV_VALUE_REQUIRED, "\"prevValue\" cannot be empty"));
+            }
+            return v;
+        }
+    }
+
+    final class Failure extends Exception {
+        final ApiError error;
+
+        Failure(ApiError error) {
+            super(error.cause(), null, false, false);
+            this.error = error;
+        }
+    }
+}

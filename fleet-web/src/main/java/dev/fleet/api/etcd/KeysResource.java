@@ -1,0 +1,134 @@
+package dev.fleet.api.etcd;
+
+import dev.fleet.node.FleetNode;
+import dev.fleet.store.Result;
+import dev.fleet.store.StoreError;
+import dev.fleet.store.WatchStart;
+import dev.fleet.store.raft.RaftStore;
+import dev.fleet.store.raft.StoreUnavailableException;
+import jakarta.ejb.EJB;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import java.util.concurrent.TimeUnit;
+
+/** etcd v2's keys API over the replicated store. Parsing lives in {@link KeysRequest}; this class only adapts. */
+@Path("v2/keys{key: (/.*)?}")
+public class KeysResource {
+    /** Long polls end after this long with an empty 200; clients re-watch from their last index. */
+    static final long WATCH_TIMEOUT_SECONDS = 300;
+    /** How long a node waits to apply its own forwarded write before answering (read-your-writes). */
+    static final long READ_YOUR_WRITES_MILLIS = 2000;
+
+    @EJB
+    FleetNode node;
+
+    @Context
+    UriInfo uri;
+
+    @GET
+    public void get(@Suspended AsyncResponse async) {
+        KeysRequest req = KeysRequest.parse("GET", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null);
+        RaftStore store = node.store();
+        if (req instanceof KeysRequest.Read r) {
+            if (r.quorum()) {
+                async.resume(write(new KeysRequest.Write("GET", t -> new dev.fleet.store.Command.QuorumGet(t, r.key(), r.recursive(), r.sorted()))));
+            } else {
+                async.resume(reply(store.read(r.key(), r.recursive(), r.sorted()), 200));
+            }
+        } else if (req instanceof KeysRequest.Watch w) {
+            watch(store, w, async);
+        } else {
+            async.resume(error(((KeysRequest.Invalid) req).error(), store.index()));
+        }
+    }
+
+    private void watch(RaftStore store, KeysRequest.Watch w, AsyncResponse async) {
+        long indexAtStart = store.index();
+        WatchStart start = store.watch(w.key(), w.recursive(), w.waitIndex(), r -> async.resume(reply(r, 200, indexAtStart)));
+        if (start instanceof WatchStart.Ready ready) {
+            async.resume(reply(ready.event(), 200, indexAtStart));
+        } else if (start instanceof WatchStart.Failed failed) {
+            async.resume(reply(failed.error(), 200));
+        } else {
+            WatchStart.Watch pending = ((WatchStart.Waiting) start).watch();
+            async.setTimeout(WATCH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            async.setTimeoutHandler(a -> {
+                pending.cancel();
+                a.resume(Response.ok().header("X-Etcd-Index", store.index()).build());
+            });
+            async.register((jakarta.ws.rs.container.CompletionCallback) t -> pending.cancel());
+        }
+    }
+
+    @PUT
+    @Consumes("*/*")
+    public Response put(@HeaderParam("Content-Type") String contentType, byte[] body) {
+        return write(KeysRequest.parse("PUT", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body));
+    }
+
+    @POST
+    @Consumes("*/*")
+    public Response post(@HeaderParam("Content-Type") String contentType, byte[] body) {
+        return write(KeysRequest.parse("POST", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body));
+    }
+
+    @DELETE
+    public Response delete() {
+        return write(KeysRequest.parse("DELETE", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null));
+    }
+
+    private Response write(KeysRequest req) {
+        RaftStore store = node.store();
+        if (req instanceof KeysRequest.Invalid invalid) {
+            return error(invalid.error(), store.index());
+        }
+        KeysRequest.Write w = (KeysRequest.Write) req;
+        Result result;
+        try {
+            result = store.submit(w.command().apply(System.currentTimeMillis()), node.settings().requestTimeout());
+        } catch (StoreUnavailableException e) {
+            return error(ApiError.of(e.errorCode(), e.getMessage()), store.index());
+        }
+        try {
+            store.whenApplied(result.index()).get(READ_YOUR_WRITES_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // answer anyway: the write is committed; only this replica's local view lags
+        }
+        return reply(result, 200);
+    }
+
+    private Response reply(Result result, int okStatus) {
+        return reply(result, okStatus, result.index());
+    }
+
+    private Response reply(Result result, int okStatus, long etcdIndex) {
+        if (result instanceof StoreError e) {
+            return error(ApiError.of(e), e.index());
+        }
+        Result.Event e = (Result.Event) result;
+        boolean created = "create".equals(e.action()) || ("set".equals(e.action()) && e.prevNode() == null);
+        return Response.status(created ? 201 : okStatus)
+                .type("application/json")
+                .header("X-Etcd-Index", etcdIndex)
+                .header("X-Raft-Index", node.store().commitIndex())
+                .header("X-Raft-Term", node.store().term())
+                .entity(EtcdJson.event(e, System.currentTimeMillis()))
+                .build();
+    }
+
+    static Response error(ApiError e, long index) {
+        return Response.status(e.status()).type("application/json").header("X-Etcd-Index", index)
+                .entity(EtcdJson.error(e, index)).build();
+    }
+}
