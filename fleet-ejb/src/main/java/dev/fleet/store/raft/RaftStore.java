@@ -179,6 +179,16 @@ public final class RaftStore implements AutoCloseable {
         return raft.logSize();
     }
 
+    /** The first index still in the log: above 1 once a snapshot compacted it (or was installed from the leader). */
+    public long firstLogIndex() {
+        return raft.log().firstAppended();
+    }
+
+    /** Whether the RAFT log syncs every append to disk (it must). */
+    public boolean logSyncs() {
+        return raft.raft().logUseFsync();
+    }
+
     /** The RAFT voting members (configuration plus committed membership changes). */
     public List<String> members() {
         return List.copyOf(raft.raft().members());

@@ -1,0 +1,132 @@
+package dev.fleet.testkit;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** A cluster of real fleet nodes on loopback, each a {@code bin/fleet-node} process with its own data dir. */
+public final class FleetCluster implements KvCluster {
+    public static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+
+    private final Path root;
+    private final Path workDir;
+    private final List<FleetNodeProcess> nodes = new ArrayList<>();
+    private final List<Double> readySeconds = new ArrayList<>();
+
+    private FleetCluster(Path root, Path workDir) {
+        this.root = root;
+        this.workDir = workDir;
+    }
+
+    /** The repository root (where bin/ is): the fleet.root system property or the working directory's parent. */
+    public static Path repositoryRoot() {
+        String p = System.getProperty("fleet.root");
+        Path dir = p != null ? Path.of(p) : Path.of("").toAbsolutePath();
+        while (dir != null && !dir.resolve("bin/fleet-node").toFile().exists()) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("cannot find bin/fleet-node above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+
+    /** Boots {@code size} nodes at once with a static member list and waits until every one is ready. */
+    public static FleetCluster start(Path workDir, int size) throws Exception {
+        FleetCluster c = new FleetCluster(repositoryRoot(), workDir);
+        StringJoiner members = new StringJoiner(",");
+        List<int[]> ports = new ArrayList<>();
+        for (int i = 1; i <= size; i++) {
+            int raft = Ports.free(100);
+            int http = Ports.free(0);
+            ports.add(new int[] {http, raft});
+            members.add("n" + i + "=127.0.0.1:" + raft);
+        }
+        for (int i = 1; i <= size; i++) {
+            int[] p = ports.get(i - 1);
+            c.nodes.add(new FleetNodeProcess(c.root, "n" + i, p[0], p[1], workDir.resolve("n" + i),
+                    List.of("--members=" + members)));
+        }
+        try {
+            for (FleetNodeProcess n : c.nodes) {
+                n.start();
+            }
+            c.awaitAllReady(c.nodes);
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** Starts a new node that joins through {@code via} (POST /v2/members), and waits until it is ready. */
+    public FleetNodeProcess join(String name, FleetNodeProcess via) throws Exception {
+        FleetNodeProcess n = new FleetNodeProcess(root, name, Ports.free(0), Ports.free(100), workDir.resolve(name),
+                List.of("--join=" + via.url()));
+        nodes.add(n);
+        n.start();
+        readySeconds.add(n.awaitReady(BOOT_TIMEOUT));
+        return n;
+    }
+
+    /** Waits for several (re)started nodes in parallel. */
+    public void awaitAllReady(List<FleetNodeProcess> which) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(which.size());
+        try {
+            List<Future<Double>> f = new ArrayList<>();
+            for (FleetNodeProcess n : which) {
+                f.add(pool.submit(() -> n.awaitReady(BOOT_TIMEOUT)));
+            }
+            for (Future<Double> x : f) {
+                readySeconds.add(x.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    public List<FleetNodeProcess> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public FleetNodeProcess node(String name) {
+        return nodes.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** Every "time to ready" the nodes printed, in seconds. */
+    public List<Double> readySeconds() {
+        return List.copyOf(readySeconds);
+    }
+
+    @Override
+    public List<URI> clientUrls() {
+        return nodes.stream().filter(FleetNodeProcess::isAlive).map(FleetNodeProcess::url).toList();
+    }
+
+    @Override
+    public void close() {
+        for (FleetNodeProcess n : nodes) {
+            try {
+                n.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** Nothing but {@link FleetNodeProcess#start()} for a stopped node: kept for symmetry in tests. */
+    public void restart(FleetNodeProcess n) throws IOException {
+        n.start();
+    }
+}

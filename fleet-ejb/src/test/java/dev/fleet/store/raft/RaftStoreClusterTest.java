@@ -1,0 +1,152 @@
+package dev.fleet.store.raft;
+
+import dev.fleet.store.Command;
+import dev.fleet.store.Result;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three real JGroups-RAFT members in one JVM, each with its own fsync'd file log in a temp dir: replication
+ * through any member, log compaction by snapshot, catch-up of a lagging member from a snapshot, and
+ * recovery of the whole cluster from disk.
+ */
+class RaftStoreClusterTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private final List<RaftStore> running = new ArrayList<>();
+    private Map<String, InetSocketAddress> members;
+
+    @AfterEach
+    void closeAll() {
+        running.forEach(RaftStore::close);
+    }
+
+    private RaftStore start(String name, long maxLogSize) throws Exception {
+        RaftStore s = new RaftStore(new RaftConfig(name, "127.0.0.1", members.get(name).getPort(), members,
+                dir.resolve(name), maxLogSize, 1000, 500), Executors.newSingleThreadExecutor());
+        s.start();
+        running.add(s);
+        return s;
+    }
+
+    private List<RaftStore> startCluster(long maxLogSize) throws Exception {
+        members = new LinkedHashMap<>();
+        for (String n : List.of("a", "b", "c")) {
+            members.put(n, InetSocketAddress.createUnresolved("127.0.0.1", freePortPair()));
+        }
+        List<RaftStore> out = new ArrayList<>();
+        for (String n : members.keySet()) {
+            out.add(start(n, maxLogSize));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> out.stream().allMatch(s -> s.leaderName() != null));
+        return out;
+    }
+
+    private static int freePortPair() throws IOException {
+        while (true) {
+            int p;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                p = s.getLocalPort();
+            }
+            if (p + 100 > 65535) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket(p + 100, 1, InetAddress.getLoopbackAddress())) {
+                return p;
+            } catch (IOException busy) {
+                // try another
+            }
+        }
+    }
+
+    private static RaftStore follower(List<RaftStore> stores) {
+        return stores.stream().filter(s -> !s.isLeader()).findFirst().orElseThrow();
+    }
+
+    private static String value(RaftStore s, String key) {
+        Result r = s.read(key, false, false);
+        return r instanceof Result.Event e ? e.node().value() : null;
+    }
+
+    @Test
+    void aWriteThroughAFollowerIsAppliedOnEveryMemberWithTheFsyncedLog() throws Exception {
+        List<RaftStore> stores = startCluster(10_000);
+        RaftStore f = follower(stores);
+        Result r = f.submit(Command.Put.set(System.currentTimeMillis(), "/greeting", "hello"), TIMEOUT);
+        assertThat(r).isInstanceOf(Result.Event.class);
+        assertThat(((Result.Event) r).action()).isEqualTo("set");
+        for (RaftStore s : stores) {
+            s.whenApplied(r.index()).get();
+            assertThat(value(s, "/greeting")).as(s.name()).isEqualTo("hello");
+            assertThat(s.logSyncs()).isTrue();
+        }
+    }
+
+    @Test
+    void aMemberThatFellBehindCatchesUpFromASnapshot() throws Exception {
+        List<RaftStore> stores = startCluster(50);
+        RaftStore lagging = follower(stores);
+        String name = lagging.name();
+        lagging.close();
+        running.remove(lagging);
+        RaftStore writer = stores.stream().filter(s -> s != lagging).findFirst().orElseThrow();
+        long last = 0;
+        for (int i = 0; i < 300; i++) {
+            last = writer.submit(Command.Put.set(System.currentTimeMillis(), "/k/" + (i % 20), "v" + i), TIMEOUT).index();
+        }
+        // the leader compacted its log: the first 300 entries are no longer all there
+        RaftStore leader = stores.stream().filter(RaftStore::isLeader).findFirst().orElseThrow();
+        assertThat(leader.firstLogIndex()).isGreaterThan(50);
+
+        RaftStore back = start(name, 50);
+        back.whenApplied(last).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        for (int k = 0; k < 20; k++) {
+            assertThat(value(back, "/k/" + k)).isEqualTo(value(leader, "/k/" + k));
+        }
+        assertThat(back.firstLogIndex()).as("the log starts after the installed snapshot").isGreaterThan(1);
+        assertThat(back.read("/", true, true)).isEqualTo(leader.read("/", true, true));
+    }
+
+    @Test
+    void theWholeClusterRecoversItsStateFromDisk() throws Exception {
+        List<RaftStore> stores = startCluster(40);
+        RaftStore any = stores.get(0);
+        long last = 0;
+        for (int i = 0; i < 100; i++) {
+            last = any.submit(Command.Put.set(System.currentTimeMillis(), "/durable/" + i, "v" + i), TIMEOUT).index();
+        }
+        Result before = any.read("/durable", true, true);
+        closeAll();
+        running.clear();
+        List<RaftStore> again = new ArrayList<>();
+        for (String n : members.keySet()) {
+            again.add(start(n, 40));
+        }
+        for (RaftStore s : again) {
+            s.whenApplied(last).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(s.read("/durable", true, true)).as(s.name()).isEqualTo(before);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> again.stream().anyMatch(RaftStore::isLeader));
+        Result after = again.get(1).submit(Command.Put.set(System.currentTimeMillis(), "/durable/new", "x"), TIMEOUT);
+        assertThat(after.index()).isEqualTo(last + 1);
+    }
+}
