@@ -138,7 +138,7 @@ class KeysApiArqIT {
         Reply second = send("POST", "/v2/keys/arq/dir", "value=job2");
         assertThat(first.status()).isEqualTo(201);
         assertThat(first.json().getString("action")).isEqualTo("create");
-        assertThat(first.node().getString("key")).compareTo(second.node().getString("key")).isNegative();
+        assertThat(first.node().getString("key").compareTo(second.node().getString("key"))).isNegative();
         send("PUT", "/v2/keys/arq/dir/sub/leaf", "value=x");
 
         Reply listing = send("GET", "/v2/keys/arq/dir?recursive=true&sorted=true", null);

@@ -1,6 +1,7 @@
 package dev.fleet.store.raft;
 
 import dev.fleet.store.Command;
+import dev.fleet.store.KeyStore;
 import dev.fleet.store.Result;
 import dev.fleet.store.StoreCodec;
 import dev.fleet.store.WatchStart;
@@ -84,6 +85,7 @@ public final class RaftStore implements AutoCloseable {
      * command was certainly not sent); any other failure leaves the outcome unknown and is reported as such.
      */
     public Result submit(Command command, Duration timeout) {
+        KeyStore.validate(command); // refuse what the store would refuse, before it reaches the log
         byte[] bytes = StoreCodec.encode(command);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {

@@ -99,6 +99,8 @@ public class KeysResource {
             result = store.submit(w.command().apply(System.currentTimeMillis()), node.settings().requestTimeout());
         } catch (StoreUnavailableException e) {
             return error(ApiError.of(e.errorCode(), e.getMessage()), store.index());
+        } catch (IllegalArgumentException e) {
+            return error(ApiError.invalidField(e.getMessage()), store.index());
         }
         try {
             store.whenApplied(result.index()).get(READ_YOUR_WRITES_MILLIS, TimeUnit.MILLISECONDS);
