@@ -43,6 +43,7 @@ class EarOnPayaraServerIT {
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
     private static PayaraServerDomain domain;
+    private static int raftPort;
     private static boolean deployed;
     private static final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with Grizzly
@@ -58,7 +59,7 @@ class EarOnPayaraServerIT {
 
         PayaraServerDomain.FreePorts ports = new PayaraServerDomain.FreePorts();
         int httpPort = ports.next();
-        int raftPort = ports.withFreeOffset(100); // FD_SOCK2 listens on the RAFT port + 100
+        raftPort = ports.withFreeOffset(100); // FD_SOCK2 listens on the RAFT port + 100
         Path dataDir = work.resolve("data");
         deleteTree(dataDir); // a fresh single-member cluster every run
 
@@ -168,6 +169,10 @@ class EarOnPayaraServerIT {
 
         // context root "/" falls back to the server's default web module
         assertThat(get("/v2/keys/").statusCode()).isEqualTo(404);
+        // and the RAFT node went with the application: its ports are closed (a redeploy can bind them)
+        await("RAFT ports closed").atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(domain.listeningSockets()).extracting(InetSocketAddress::getPort)
+                        .doesNotContain(raftPort, raftPort + 100));
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

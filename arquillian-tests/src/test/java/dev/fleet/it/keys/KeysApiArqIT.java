@@ -70,8 +70,15 @@ class KeysApiArqIT {
         return new Reply(r.statusCode(), r.body(), r);
     }
 
-    private void awaitReady() {
+    private static boolean cleaned;
+
+    /** Waits for readiness; the first test also clears what an earlier run left in the node's data dir. */
+    private void awaitReady() throws Exception {
         await().atMost(Duration.ofMinutes(1)).until(() -> send("GET", "/health", null).status() == 200);
+        if (!cleaned) {
+            assertThat(send("DELETE", "/v2/keys/arq?recursive=true", null).status()).isIn(200, 404);
+            cleaned = true;
+        }
     }
 
     @Test
