@@ -72,10 +72,16 @@ class EarOnPayaraServerIT {
                 "fleet.http.port", String.valueOf(httpPort)), ports);
 
         long t0 = System.nanoTime();
-        domain.start();
-        long t1 = System.nanoTime();
-        String out = domain.deploy(ear, APP);
-        deployed = true;
+        long t1;
+        String out;
+        try {
+            domain.start();
+            t1 = System.nanoTime();
+            out = domain.deploy(ear, APP);
+            deployed = true;
+        } catch (IllegalStateException e) { // asadmin failed: its output is in the message, add the server's
+            throw new AssertionError(e.getMessage() + "\n--- server.log tail ---\n" + domain.serverLogTail(60), e);
+        }
         long t2 = System.nanoTime();
         // asadmin deploy returns once the application started; the RAFT node may still be electing itself
         AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
