@@ -20,6 +20,14 @@ public record RaftConfig(String name, String bindAddress, int raftPort, Map<Stri
 
     public static final String STACK_RESOURCE = "fleet/raft-tcp.xml";
     public static final long DEFAULT_MAX_LOG_SIZE = 10_000;
+    /**
+     * How often the leader sends AppendEntries (heartbeat, commit index, missing entries) to each follower.
+     * Followers learn of a commit with the next one, so this bounds how stale a follower's reads and
+     * watches are. JGroups-RAFT's send_commits_immediately would remove that delay, but 1.1.4 then floods a
+     * lagging follower with empty commit messages and never resends it the entries it misses (a restarted
+     * member never catches up); so it is off, and this interval is short instead.
+     */
+    public static final long RESEND_INTERVAL_MILLIS = 50;
 
     public RaftConfig {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
@@ -55,7 +63,8 @@ public record RaftConfig(String name, String bindAddress, int raftPort, Map<Stri
                 "raft_id", name,
                 "log_dir", logDir().toAbsolutePath().toString(),
                 "max_log_size", Long.toString(maxLogSize),
-                "join_timeout", Long.toString(joinTimeoutMillis));
+                "join_timeout", Long.toString(joinTimeoutMillis),
+                "resend_interval", Long.toString(RESEND_INTERVAL_MILLIS));
         Matcher m = Pattern.compile("\\$\\{([a-z_]+)}").matcher(template);
         StringBuilder out = new StringBuilder();
         while (m.find()) {

@@ -16,12 +16,15 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Adapts the pure {@link KeyStore} to JGroups-RAFT: decodes log entries, serialises access
  * (RAFT applies on one thread, HTTP reads on many) and wakes those waiting for an index.
  */
 final class StoreStateMachine implements StateMachine {
+    private static final Logger LOG = Logger.getLogger(StoreStateMachine.class.getName());
     private final KeyStore store;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private final ConcurrentNavigableMap<Long, CompletableFuture<Void>> indexWaiters = new ConcurrentSkipListMap<>();
@@ -39,6 +42,10 @@ final class StoreStateMachine implements StateMachine {
         try {
             result = store.apply(command);
             index = store.index();
+        } catch (RuntimeException e) {
+            // JGroups-RAFT logs only the exception's message; keep the whole story
+            LOG.log(Level.SEVERE, "applying " + command + " failed", e);
+            throw e;
         } finally {
             lock.writeLock().unlock();
         }

@@ -124,9 +124,31 @@ class RaftStoreClusterTest {
         }
         try (var files = java.nio.file.Files.walk(dir.resolve(name))) {
             assertThat(files.map(p -> p.getFileName().toString())).as("the snapshot installed from the leader")
-                    .contains("state_snapshot.raft");
+                    .contains("snapshot");
         }
         assertThat(back.read("/", true, true)).isEqualTo(leader.read("/", true, true));
+    }
+
+    @Test
+    void aFormerLeaderRestartedFromItsDataDirCatchesUpWithTheNewLeader() throws Exception {
+        List<RaftStore> stores = startCluster(10_000);
+        for (int i = 0; i < 5; i++) {
+            stores.get(0).submit(Command.Put.set(System.currentTimeMillis(), "/before/" + i, "v"), TIMEOUT);
+        }
+        RaftStore oldLeader = stores.stream().filter(RaftStore::isLeader).findFirst().orElseThrow();
+        String name = oldLeader.name();
+        oldLeader.close();
+        running.remove(oldLeader);
+        RaftStore writer = stores.stream().filter(s -> s != oldLeader).findFirst().orElseThrow();
+        long last = 0;
+        for (int i = 0; i < 5; i++) {
+            last = writer.submit(Command.Put.set(System.currentTimeMillis(), "/while-down/" + i, "v" + i), TIMEOUT).index();
+        }
+        RaftStore back = start(name, 10_000);
+        back.whenApplied(last).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        long more = writer.submit(Command.Put.set(System.currentTimeMillis(), "/after-return", "x"), TIMEOUT).index();
+        back.whenApplied(more).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(value(back, "/after-return")).isEqualTo("x");
     }
 
     @Test

@@ -1,0 +1,446 @@
+package dev.fleet.store.raft;
+
+import org.jgroups.Address;
+import org.jgroups.protocols.raft.Log;
+import org.jgroups.protocols.raft.LogEntries;
+import org.jgroups.protocols.raft.LogEntry;
+import org.jgroups.util.ByteArrayDataOutputStream;
+import org.jgroups.util.Util;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ObjLongConsumer;
+import java.util.zip.CRC32;
+
+/**
+ * The RAFT log on disk: an append-only file of checksummed records, fsync'd on every append, plus a small
+ * metadata file (term, vote, first index) and the snapshot. All entries are also kept in memory (the log
+ * is compacted by snapshots every {@code max_log_size} entries, so it stays small).
+ *
+ * <p>Why our own: JGroups-RAFT 1.1.4's FileBasedLog throws IllegalStateException when a follower is sent
+ * entries it already has (a resend), after which that follower never advances again. This log makes an
+ * append of entries already present (same index, same term) a no-op and replaces a conflicting suffix, as
+ * RAFT's "AppendEntries" rule says. A torn record at the end of the file (a crash mid-write) is dropped on
+ * load: it was never acknowledged.
+ */
+public final class DurableLog implements Log {
+    private static final int RECORD_OVERHEAD = 4 + 8 + 8 + 1 + 4; // length, index, term, internal, crc
+
+    private Path dir;
+    private FileChannel entriesFile;
+    private boolean fsync = true;
+
+    private long currentTerm;
+    private Address votedFor;
+    private long commitIndex;
+    /**
+     * RAFT's "first appended": 0 for a log never compacted (entries then start at 1), else the index of the
+     * entry a snapshot ended with, which stays in the log (as JGroups-RAFT's own logs do).
+     */
+    private long first;
+    private long last;
+    private final List<LogEntry> entries = new ArrayList<>();
+    /** File offset of each in-memory entry, for tail truncation. */
+    private final List<Long> offsets = new ArrayList<>();
+    private long bytes;
+
+    @Override
+    public synchronized void init(String logName, Map<String, String> args) throws Exception {
+        dir = Path.of(logName);
+        Files.createDirectories(dir);
+        readMeta();
+        entriesFile = FileChannel.open(dir.resolve("entries"), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        load();
+    }
+
+    private void readMeta() throws IOException {
+        Path meta = dir.resolve("meta");
+        if (!Files.exists(meta)) {
+            return;
+        }
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(meta))) {
+            currentTerm = in.readLong();
+            first = in.readLong();
+            commitIndex = in.readLong();
+            try {
+                votedFor = Util.readAddress(in);
+            } catch (ClassNotFoundException e) {
+                throw new IOException(e);
+            }
+        }
+        last = first;
+    }
+
+    /** Replays the entries file; stops at (and cuts off) the first incomplete or corrupt record. */
+    private void load() throws IOException {
+        long size = entriesFile.size();
+        long pos = 0;
+        ByteBuffer header = ByteBuffer.allocate(4);
+        while (pos + 4 <= size) {
+            header.clear();
+            entriesFile.read(header, pos);
+            int len = header.flip().getInt();
+            if (len < RECORD_OVERHEAD - 4 || pos + 4 + len > size) {
+                break;
+            }
+            ByteBuffer rec = ByteBuffer.allocate(len);
+            entriesFile.read(rec, pos + 4);
+            rec.flip();
+            CRC32 crc = new CRC32();
+            crc.update(rec.array(), 0, len - 4);
+            long index = rec.getLong();
+            long term = rec.getLong();
+            boolean internal = rec.get() != 0;
+            byte[] data = new byte[len - (RECORD_OVERHEAD - 4)];
+            rec.get(data);
+            if ((int) crc.getValue() != rec.getInt()) {
+                break;
+            }
+            if (index >= start() && index <= (entries.isEmpty() ? start() : last + 1)) {
+                dropFrom(index); // a later record for an index replaces the earlier one
+                addInMemory(index, new LogEntry(term, data, 0, data.length, internal), pos);
+            }
+            pos += 4 + len;
+        }
+        if (pos < size) {
+            entriesFile.truncate(pos);
+            entriesFile.force(true);
+        }
+        commitIndex = Math.min(commitIndex, last);
+    }
+
+    /** Index of entries.get(0). */
+    private long start() {
+        return Math.max(first, 1);
+    }
+
+    private void addInMemory(long index, LogEntry e, long offset) {
+        entries.add(e);
+        offsets.add(offset);
+        last = index;
+        bytes += e.length();
+        currentTerm = Math.max(currentTerm, e.term());
+    }
+
+    /** Removes entries with index >= from (memory only). */
+    private void dropFrom(long from) {
+        if (entries.isEmpty() || from > last) {
+            return;
+        }
+        int keep = (int) Math.max(0, from - start());
+        for (int i = entries.size() - 1; i >= keep; i--) {
+            bytes -= entries.get(i).length();
+            entries.remove(i);
+            offsets.remove(i);
+        }
+        last = entries.isEmpty() ? first : start() + entries.size() - 1;
+    }
+
+    @Override
+    public synchronized long append(long index, LogEntries toAppend) {
+        try {
+            long i = index;
+            boolean wrote = false;
+            for (LogEntry e : toAppend) {
+                if (first > 0 && i <= first) {
+                    i++; // inside the snapshot already
+                    continue;
+                }
+                LogEntry existing = get(i);
+                if (existing != null && existing.term() == e.term()) {
+                    i++; // already have it (a resend): RAFT's log matching makes it the same entry
+                    continue;
+                }
+                if (existing != null || (!entries.isEmpty() && i <= last)) {
+                    truncateTail(i);
+                }
+                if (i != (entries.isEmpty() ? start() : last + 1)) {
+                    throw new IllegalStateException("append at " + i + " leaves a gap after " + last);
+                }
+                writeRecord(i, e);
+                wrote = true;
+                i++;
+            }
+            if (wrote && fsync) {
+                entriesFile.force(false);
+            }
+            return last;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot append to the RAFT log in " + dir, ex);
+        }
+    }
+
+    private void writeRecord(long index, LogEntry e) throws IOException {
+        int len = RECORD_OVERHEAD - 4 + e.length();
+        ByteBuffer buf = ByteBuffer.allocate(4 + len);
+        buf.putInt(len).putLong(index).putLong(e.term()).put((byte) (e.internal() ? 1 : 0))
+                .put(e.command(), e.offset(), e.length());
+        CRC32 crc = new CRC32();
+        crc.update(buf.array(), 4, len - 4);
+        buf.putInt((int) crc.getValue()).flip();
+        long offset = entriesFile.size();
+        while (buf.hasRemaining()) {
+            entriesFile.write(buf, offset + buf.position());
+        }
+        byte[] copy = new byte[e.length()];
+        System.arraycopy(e.command(), e.offset(), copy, 0, e.length());
+        addInMemory(index, new LogEntry(e.term(), copy, 0, copy.length, e.internal()), offset);
+    }
+
+    /** Drops entries >= index from memory and from the end of the file. */
+    private void truncateTail(long index) throws IOException {
+        if (entries.isEmpty() || index > last) {
+            return;
+        }
+        long offset = index <= start() ? 0 : offsets.get((int) (index - start()));
+        dropFrom(index);
+        entriesFile.truncate(offset);
+        commitIndex = Math.min(commitIndex, last);
+    }
+
+    @Override
+    public synchronized LogEntry get(long index) {
+        if (entries.isEmpty() || index < start() || index > last) {
+            return null;
+        }
+        return entries.get((int) (index - start()));
+    }
+
+    @Override
+    public synchronized void deleteAllEntriesStartingFrom(long index) {
+        try {
+            truncateTail(index);
+            if (fsync) {
+                entriesFile.force(false);
+            }
+            LogEntry prev = get(last);
+            currentTerm = prev != null ? Math.max(prev.term(), currentTerm) : currentTerm;
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** Log compaction after a snapshot: drops entries before {@code index} (keeping index itself). */
+    @Override
+    public synchronized void truncate(long index) {
+        long upto = Math.min(index, commitIndex);
+        if (entries.isEmpty() || upto <= start()) {
+            return;
+        }
+        List<LogEntry> kept = new ArrayList<>(entries.subList((int) Math.min(entries.size(), upto - start()), entries.size()));
+        rewrite(upto, kept);
+    }
+
+    /** After installing a snapshot: the log holds just the snapshot's last entry. */
+    @Override
+    public synchronized void reinitializeTo(long index, LogEntry entry) throws Exception {
+        currentTerm = Math.max(currentTerm, entry.term());
+        commitIndex = index;
+        rewrite(index, List.of(entry));
+    }
+
+    private void rewrite(long newFirst, List<LogEntry> kept) {
+        try {
+            Path tmp = dir.resolve("entries.tmp");
+            entriesFile.close();
+            Files.deleteIfExists(tmp);
+            entries.clear();
+            offsets.clear();
+            bytes = 0;
+            first = newFirst;
+            last = newFirst;
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                entriesFile = out;
+                long i = newFirst;
+                for (LogEntry e : kept) {
+                    writeRecord(i++, e);
+                }
+                out.force(true);
+            }
+            writeMeta();
+            Files.move(tmp, dir.resolve("entries"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncDir();
+            entriesFile = FileChannel.open(dir.resolve("entries"), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot rewrite the RAFT log in " + dir, ex);
+        }
+    }
+
+    private void writeMeta() throws IOException {
+        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
+        out.writeLong(currentTerm);
+        out.writeLong(first);
+        out.writeLong(commitIndex);
+        Util.writeAddress(votedFor, out);
+        Path tmp = dir.resolve("meta.tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(out.buffer(), 0, out.position()));
+            if (fsync) {
+                ch.force(true);
+            }
+        }
+        Files.move(tmp, dir.resolve("meta"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (fsync) {
+            syncDir();
+        }
+    }
+
+    private void syncDir() throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // some file systems do not sync directories; the rename is still atomic
+        }
+    }
+
+    @Override
+    public synchronized Log currentTerm(long term) {
+        currentTerm = term;
+        persistMeta();
+        return this;
+    }
+
+    @Override
+    public synchronized Log votedFor(Address member) {
+        votedFor = member;
+        persistMeta();
+        return this;
+    }
+
+    /**
+     * Kept in memory and written with the next metadata change: a commit index that lags after a restart
+     * is safe (entries are re-committed by the leader), one that ran ahead would not be.
+     */
+    @Override
+    public synchronized Log commitIndex(long index) {
+        commitIndex = index;
+        return this;
+    }
+
+    private void persistMeta() {
+        try {
+            writeMeta();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot write RAFT metadata in " + dir, ex);
+        }
+    }
+
+    @Override
+    public synchronized void setSnapshot(ByteBuffer snapshot) {
+        try {
+            Path tmp = dir.resolve("snapshot.tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer b = snapshot.duplicate();
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, dir.resolve("snapshot"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            syncDir();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot write the snapshot in " + dir, ex);
+        }
+    }
+
+    @Override
+    public synchronized ByteBuffer getSnapshot() {
+        Path p = dir.resolve("snapshot");
+        try {
+            return Files.exists(p) ? ByteBuffer.wrap(Files.readAllBytes(p)) : null;
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    @Override
+    public synchronized void forEach(ObjLongConsumer<LogEntry> fn, long start, long end) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        for (long i = Math.max(start, start()); i <= Math.min(end, last); i++) {
+            fn.accept(entries.get((int) (i - start())), i);
+        }
+    }
+
+    @Override
+    public void forEach(ObjLongConsumer<LogEntry> fn) {
+        forEach(fn, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    @Override
+    public Log useFsync(boolean f) {
+        fsync = f;
+        return this;
+    }
+
+    @Override
+    public boolean useFsync() {
+        return fsync;
+    }
+
+    @Override
+    public synchronized long currentTerm() {
+        return currentTerm;
+    }
+
+    @Override
+    public synchronized Address votedFor() {
+        return votedFor;
+    }
+
+    @Override
+    public synchronized long commitIndex() {
+        return commitIndex;
+    }
+
+    @Override
+    public synchronized long firstAppended() {
+        return first;
+    }
+
+    @Override
+    public synchronized long lastAppended() {
+        return last;
+    }
+
+    @Override
+    public synchronized long sizeInBytes() {
+        return bytes;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (entriesFile != null && entriesFile.isOpen()) {
+            writeMeta();
+            entriesFile.close();
+        }
+    }
+
+    @Override
+    public synchronized void delete() throws Exception {
+        close();
+        for (String f : List.of("entries", "meta", "snapshot")) {
+            Files.deleteIfExists(dir.resolve(f));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DurableLog(" + dir + ", first=" + first + ", last=" + last + ", commit=" + commitIndex + ", term=" + currentTerm + ")";
+    }
+
+}

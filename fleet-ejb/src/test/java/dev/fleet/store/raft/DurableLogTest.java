@@ -1,0 +1,132 @@
+package dev.fleet.store.raft;
+
+import org.jgroups.protocols.raft.LogEntries;
+import org.jgroups.protocols.raft.LogEntry;
+import org.jgroups.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The RAFT log on disk: append, resend, conflict, compaction, snapshot install, restart, torn tail. */
+class DurableLogTest {
+    @TempDir
+    Path dir;
+
+    private DurableLog open() throws Exception {
+        DurableLog log = new DurableLog();
+        log.init(dir.resolve("n1.log").toString(), Map.of());
+        return log;
+    }
+
+    private static LogEntries entries(long term, String... values) {
+        LogEntries e = new LogEntries();
+        for (String v : values) {
+            byte[] b = v.getBytes(StandardCharsets.UTF_8);
+            e.add(new LogEntry(term, b));
+        }
+        return e;
+    }
+
+    private static String value(DurableLog log, long index) {
+        LogEntry e = log.get(index);
+        return e == null ? null : new String(e.command(), e.offset(), e.length(), StandardCharsets.UTF_8);
+    }
+
+    private static List<String> all(DurableLog log) {
+        List<String> out = new ArrayList<>();
+        log.forEach((e, i) -> out.add(i + ":" + e.term() + ":" + new String(e.command(), e.offset(), e.length(), StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    @Test
+    void appendsSurviveARestartWithTermVoteAndCommitIndex() throws Exception {
+        DurableLog log = open();
+        assertThat(log.firstAppended()).isZero();
+        assertThat(log.lastAppended()).isZero();
+        assertThat(log.append(1, entries(1, "a", "b"))).isEqualTo(2);
+        log.append(3, entries(2, "c"));
+        var voter = UUID.randomUUID();
+        log.currentTerm(2).votedFor(voter).commitIndex(3);
+        log.close();
+
+        DurableLog again = open();
+        assertThat(all(again)).containsExactly("1:1:a", "2:1:b", "3:2:c");
+        assertThat(again.currentTerm()).isEqualTo(2);
+        assertThat(again.votedFor()).isEqualTo(voter);
+        assertThat(again.commitIndex()).isEqualTo(3);
+        assertThat(again.lastAppended()).isEqualTo(3);
+    }
+
+    @Test
+    void aResentEntryIsANoOpAndAConflictingSuffixIsReplaced() throws Exception {
+        DurableLog log = open();
+        log.append(1, entries(1, "a", "b", "c"));
+        assertThat(log.append(2, entries(1, "b"))).as("resend of what it has").isEqualTo(3);
+        assertThat(all(log)).containsExactly("1:1:a", "2:1:b", "3:1:c");
+        log.append(2, entries(2, "B"));
+        assertThat(all(log)).containsExactly("1:1:a", "2:2:B");
+        log.append(3, entries(2, "C"));
+        log.close();
+        assertThat(all(open())).containsExactly("1:1:a", "2:2:B", "3:2:C");
+    }
+
+    @Test
+    void deletingTheTailAndCompactingTheHead() throws Exception {
+        DurableLog log = open();
+        log.append(1, entries(1, "a", "b", "c", "d", "e"));
+        log.deleteAllEntriesStartingFrom(5);
+        assertThat(log.lastAppended()).isEqualTo(4);
+        log.commitIndex(4);
+        log.truncate(3);
+        assertThat(log.firstAppended()).isEqualTo(3);
+        assertThat(log.get(2)).isNull();
+        assertThat(all(log)).containsExactly("3:1:c", "4:1:d");
+        log.append(5, entries(1, "e2"));
+        log.close();
+        DurableLog again = open();
+        assertThat(again.firstAppended()).isEqualTo(3);
+        assertThat(all(again)).containsExactly("3:1:c", "4:1:d", "5:1:e2");
+    }
+
+    @Test
+    void installingASnapshotResetsTheLogToItsLastEntry() throws Exception {
+        DurableLog log = open();
+        log.append(1, entries(1, "a", "b"));
+        log.setSnapshot(ByteBuffer.wrap("state".getBytes(StandardCharsets.UTF_8)));
+        log.reinitializeTo(40, new LogEntry(3, new byte[0]));
+        assertThat(log.firstAppended()).isEqualTo(40);
+        assertThat(log.lastAppended()).isEqualTo(40);
+        assertThat(log.commitIndex()).isEqualTo(40);
+        assertThat(log.get(40).term()).isEqualTo(3);
+        log.append(41, entries(3, "x"));
+        log.close();
+        DurableLog again = open();
+        assertThat(all(again)).containsExactly("40:3:", "41:3:x");
+        assertThat(new String(again.getSnapshot().array(), StandardCharsets.UTF_8)).isEqualTo("state");
+    }
+
+    @Test
+    void aTornRecordAtTheEndIsDroppedOnLoad() throws Exception {
+        DurableLog log = open();
+        log.append(1, entries(1, "a", "b"));
+        log.close();
+        try (FileChannel ch = FileChannel.open(dir.resolve("n1.log/entries"), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 40, 1, 2, 3}), ch.size()); // half a record
+        }
+        DurableLog again = open();
+        assertThat(all(again)).containsExactly("1:1:a", "2:1:b");
+        again.append(3, entries(1, "c"));
+        again.close();
+        assertThat(all(open())).containsExactly("1:1:a", "2:1:b", "3:1:c");
+    }
+}
