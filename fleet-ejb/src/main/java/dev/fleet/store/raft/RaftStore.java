@@ -91,9 +91,12 @@ public final class RaftStore implements AutoCloseable {
         while (true) {
             long remaining = deadline - System.nanoTime();
             try {
+                Address leaderAtSubmit = raft.leader();
                 CompletableFuture<byte[]> f = redirect.setAsync(bytes, 0, bytes.length);
-                byte[] reply = f.get(Math.max(1, remaining), TimeUnit.NANOSECONDS);
+                byte[] reply = awaitReply(f, leaderAtSubmit, deadline);
                 return StoreCodec.decodeResult(reply, 0, reply.length);
+            } catch (StoreUnavailableException e) {
+                throw e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "interrupted", e);
@@ -112,6 +115,32 @@ public final class RaftStore implements AutoCloseable {
                 }
                 throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
                         "replication failed (outcome unknown): " + cause, cause);
+            }
+        }
+    }
+
+    /**
+     * Waits for the reply, but gives up early when the leader the request went to is gone: REDIRECT never
+     * fails a request forwarded to a leader that crashed, so without this the client would wait out its
+     * whole timeout during every failover.
+     */
+    private byte[] awaitReply(CompletableFuture<byte[]> f, Address leaderAtSubmit, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        while (true) {
+            long remaining = deadline - System.nanoTime();
+            try {
+                return f.get(Math.max(1, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(100))), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                Address now = raft.leader();
+                boolean leaderLeft = leaderAtSubmit != null && !channel.getView().containsMember(leaderAtSubmit);
+                if (leaderLeft || (leaderAtSubmit != null && now != null && !now.equals(leaderAtSubmit))) {
+                    f.cancel(false);
+                    throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
+                            "the leader changed while the request was in flight (outcome unknown)", e);
+                }
             }
         }
     }

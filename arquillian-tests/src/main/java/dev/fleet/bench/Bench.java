@@ -1,0 +1,40 @@
+package dev.fleet.bench;
+
+import dev.fleet.testkit.FleetCluster;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code bin/fleet-bench}: {@code store [StoreBench options]} starts three fleet nodes and compares them with a
+ * three-member etcd 3.4 in the same run; {@code boot [runs]} measures a node's time to ready.
+ */
+public final class Bench {
+    private Bench() { }
+
+    public static void main(String[] args) throws Exception {
+        String what = args.length == 0 ? "help" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        switch (what) {
+            case "store" -> store(rest);
+            case "boot" -> NodeBootBench.main(rest);
+            default -> {
+                System.err.println("usage: fleet-bench store [--seconds=10] [--clients=16] [--out=DIR] ... | fleet-bench boot [RUNS]");
+                System.exit(what.equals("help") ? 0 : 2);
+            }
+        }
+    }
+
+    private static void store(String[] options) throws Exception {
+        try (FleetCluster ours = FleetCluster.start(Files.createTempDirectory("fleet-bench"), 3)) {
+            System.out.println("[bench] three fleet nodes ready (time to ready " + ours.readySeconds() + " s)");
+            List<String> args = new ArrayList<>(List.of(options));
+            args.add("--ours=" + ours.clientUrls().stream().map(URI::toString).collect(Collectors.joining(",")));
+            StoreBench.main(args.toArray(String[]::new));
+        }
+    }
+}
