@@ -53,6 +53,12 @@ public final class DurableLog implements Log {
     /** File offset of each in-memory entry, for tail truncation. */
     private final List<Long> offsets = new ArrayList<>();
     private long bytes;
+    private volatile Runnable onCommit = () -> { };
+
+    /** Runs (on RAFT's thread, keep it cheap) each time the commit index advances. */
+    public void onCommit(Runnable listener) {
+        onCommit = listener;
+    }
 
     @Override
     public synchronized void init(String logName, Map<String, String> args) throws Exception {
@@ -324,8 +330,15 @@ public final class DurableLog implements Log {
      * is safe (entries are re-committed by the leader), one that ran ahead would not be.
      */
     @Override
-    public synchronized Log commitIndex(long index) {
-        commitIndex = index;
+    public Log commitIndex(long index) {
+        boolean advanced;
+        synchronized (this) {
+            advanced = index > commitIndex;
+            commitIndex = index;
+        }
+        if (advanced) {
+            onCommit.run();
+        }
         return this;
     }
 

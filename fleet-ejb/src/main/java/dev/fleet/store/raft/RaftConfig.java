@@ -25,7 +25,8 @@ public record RaftConfig(String name, String bindAddress, int raftPort, Map<Stri
      * Followers learn of a commit with the next one, so this bounds how stale a follower's reads and
      * watches are. JGroups-RAFT's send_commits_immediately would remove that delay, but 1.1.4 then floods a
      * lagging follower with empty commit messages and never resends it the entries it misses (a restarted
-     * member never catches up); so it is off, and this interval is short instead.
+     * member never catches up); so it is off, RaftStore pushes each new commit index itself, and this
+     * interval is short as the bound for what that push misses.
      */
     public static final long RESEND_INTERVAL_MILLIS = 50;
 

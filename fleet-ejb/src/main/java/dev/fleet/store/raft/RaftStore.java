@@ -50,6 +50,8 @@ public final class RaftStore implements AutoCloseable {
     private final StoreStateMachine machine;
     private final ScheduledExecutorService scheduler;
     private final AtomicBoolean tickInFlight = new AtomicBoolean();
+    private final AtomicBoolean commitFlushPending = new AtomicBoolean();
+
     private JChannel channel;
     private RaftHandle raft;
     private REDIRECT redirect;
@@ -77,6 +79,15 @@ public final class RaftStore implements AutoCloseable {
         raft = new RaftHandle(channel, machine).raftId(config.name());
         redirect = channel.getProtocolStack().findProtocol(REDIRECT.class);
         channel.connect("fleet-store");
+        org.jgroups.protocols.raft.Log log = raft.log();
+        if (log instanceof org.jgroups.raft.util.LogCache cache) {
+            log = cache.log(); // RAFT wraps its log in a cache
+        }
+        if (log instanceof DurableLog durable) {
+            durable.onCommit(this::pushCommitToFollowers);
+        } else {
+            LOG.warning("the RAFT log is " + log + ", not fleet's DurableLog: check config/fleet/raft-tcp.xml");
+        }
         scheduler.scheduleWithFixedDelay(this::tickIfDue, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -277,6 +288,47 @@ public final class RaftStore implements AutoCloseable {
                 throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
                         "membership change failed: " + cause.getMessage(), cause);
             }
+        }
+    }
+
+    /**
+     * On the leader, tells followers about a new commit index right away (coalesced: one flush in flight),
+     * so that they apply — and wake their watchers and forwarding clients — within a round trip instead of
+     * at the next AppendEntries. JGroups-RAFT's own send_commits_immediately does this per response and
+     * loops with a lagging follower; this does it once per advance of the commit index.
+     */
+    private void pushCommitToFollowers() {
+        if (raft != null && raft.isLeader() && commitFlushPending.compareAndSet(false, true)) {
+            scheduler.execute(() -> {
+                commitFlushPending.set(false);
+                flushCommitIndex();
+            });
+            // followers whose acknowledgement was still on its way get the commit a moment later
+            for (long delayMicros : new long[] {500, 1500, 4000}) {
+                scheduler.schedule(this::flushCommitIndex, delayMicros, TimeUnit.MICROSECONDS);
+            }
+        }
+    }
+
+    /**
+     * Sends the commit index to each follower that has every committed entry but not yet the commit. Only
+     * those: a follower still acknowledging would be sent its entries again, which JGroups-RAFT treats as a
+     * duplicate without looking at the commit index.
+     */
+    private void flushCommitIndex() {
+        try {
+            RAFT r = raft.raft();
+            if (!r.isLeader() || r.commitTable() == null) {
+                return;
+            }
+            long commit = r.commitIndex();
+            r.commitTable().forEach((member, e) -> {
+                if (e.matchIndex() >= commit && e.commitIndex() < commit) {
+                    r.flushCommitTable(member);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "commit flush failed; followers learn it with the next AppendEntries", e);
         }
     }
 
