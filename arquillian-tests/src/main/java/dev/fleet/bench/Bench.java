@@ -33,6 +33,10 @@ public final class Bench {
         try (FleetCluster ours = FleetCluster.start(Files.createTempDirectory("fleet-bench"), 3)) {
             System.out.println("[bench] three fleet nodes ready (time to ready " + ours.readySeconds() + " s)");
             List<String> args = new ArrayList<>(List.of(options));
+            if (args.stream().noneMatch(a -> a.startsWith("--warmup="))) {
+                // three Payara JVMs on a small machine need thousands of requests before the JIT has settled
+                args.add("--warmup=30");
+            }
             args.add("--ours=" + ours.clientUrls().stream().map(URI::toString).collect(Collectors.joining(",")));
             StoreBench.main(args.toArray(String[]::new));
         }
