@@ -25,7 +25,7 @@ public final class NodeBootBench {
         Path root = FleetCluster.repositoryRoot();
         List<String> rows = new ArrayList<>();
         for (int i = 1; i <= runs; i++) {
-            FleetNodeProcess n = new FleetNodeProcess(root, "boot" + i, Ports.free(0), Ports.free(100), work.resolve("boot" + i), List.of());
+            FleetNodeProcess n = new FleetNodeProcess(root, "boot" + i, Ports.free(), Ports.free(100), work.resolve("boot" + i), List.of());
             try {
                 rows.add(measure(n, "single node, empty data dir"));
                 n.stop();

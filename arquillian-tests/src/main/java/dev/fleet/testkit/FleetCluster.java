@@ -45,7 +45,7 @@ public final class FleetCluster implements KvCluster {
         List<int[]> ports = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
             int raft = Ports.free(100);
-            int http = Ports.free(0);
+            int http = Ports.free();
             ports.add(new int[] {http, raft});
             members.add("n" + i + "=127.0.0.1:" + raft);
         }
@@ -68,7 +68,7 @@ public final class FleetCluster implements KvCluster {
 
     /** Starts a new node that joins through {@code via} (POST /v2/members), and waits until it is ready. */
     public FleetNodeProcess join(String name, FleetNodeProcess via) throws Exception {
-        FleetNodeProcess n = new FleetNodeProcess(root, name, Ports.free(0), Ports.free(100), workDir.resolve(name),
+        FleetNodeProcess n = new FleetNodeProcess(root, name, Ports.free(), Ports.free(100), workDir.resolve(name),
                 List.of("--join=" + via.url()));
         nodes.add(n);
         n.start();

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -81,10 +79,9 @@ public final class PayaraServerDomain implements AutoCloseable {
      * @param serverHome       the distribution's {@code payara6} directory
      * @param httpPort         the port of http-listener-1 (the application's port)
      * @param jvmSystemProps   added as {@code -Dkey=value} JVM options of the server
-     * @param ports            hands out the other ports (admin, JMX, IIOP, JMS, OSGi shell, ...)
      */
     public static PayaraServerDomain create(Path serverHome, Path domainsDir, String name, int httpPort,
-                                            Map<String, String> jvmSystemProps, FreePorts ports) throws IOException {
+                                            Map<String, String> jvmSystemProps) throws IOException {
         Path template = serverHome.resolve("glassfish/domains").resolve(TEMPLATE_DOMAIN);
         if (!Files.isRegularFile(template.resolve("config/domain.xml"))) {
             throw new IllegalArgumentException("no Payara Server domain template at " + template);
@@ -96,8 +93,8 @@ public final class PayaraServerDomain implements AutoCloseable {
         });
         deleteTree(domainDir);
         copyTree(template, domainDir);
-        int adminPort = ports.next();
-        rewriteDomainXml(domainDir.resolve("config/domain.xml"), httpPort, adminPort, jvmSystemProps, ports);
+        int adminPort = Ports.free();
+        rewriteDomainXml(domainDir.resolve("config/domain.xml"), httpPort, adminPort, jvmSystemProps);
         PayaraServerDomain domain = new PayaraServerDomain(serverHome, domainsDir, name, httpPort, adminPort);
         deleteTree(domain.asadminDir);
         Files.createDirectories(domain.asadminDir.resolve("home"));
@@ -298,7 +295,7 @@ public final class PayaraServerDomain implements AutoCloseable {
 
     /** The edits that make the domain loopback-only, collision-free and Hazelcast-free before it first runs. */
     private static void rewriteDomainXml(Path domainXml, int httpPort, int adminPort,
-                                         Map<String, String> jvmSystemProps, FreePorts ports) throws IOException {
+                                         Map<String, String> jvmSystemProps) throws IOException {
         try {
             Document doc = DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder().parse(domainXml.toFile());
             Element config = single(doc, "/domain/configs/config[@name='server-config']");
@@ -310,7 +307,7 @@ public final class PayaraServerDomain implements AutoCloseable {
                     case "http-listener-1" -> l.setAttribute("port", String.valueOf(httpPort));
                     case "admin-listener" -> l.setAttribute("port", String.valueOf(adminPort));
                     default -> {
-                        l.setAttribute("port", String.valueOf(ports.next()));
+                        l.setAttribute("port", String.valueOf(Ports.free()));
                         l.setAttribute("enabled", "false");
                     }
                 }
@@ -318,13 +315,13 @@ public final class PayaraServerDomain implements AutoCloseable {
             // IIOP (the ORB starts lazily, if a remote EJB is used): loopback, free ports.
             for (Element l : elements(config, "iiop-service/iiop-listener")) {
                 l.setAttribute("address", LOOPBACK);
-                l.setAttribute("port", String.valueOf(ports.next()));
+                l.setAttribute("port", String.valueOf(Ports.free()));
             }
             // The DAS's JMX connector: asadmin does not need it, so off; if turned on, on loopback. (On
             // 127.0.0.1 it also logs a harmless SEVERE NotBoundException at every stop.)
             for (Element c : elements(config, "admin-service/jmx-connector")) {
                 c.setAttribute("address", LOOPBACK);
-                c.setAttribute("port", String.valueOf(ports.next()));
+                c.setAttribute("port", String.valueOf(Ports.free()));
                 c.setAttribute("enabled", "false");
             }
             // JMS: server-config has no jms-service, and the default one the server adds at start opens a
@@ -339,7 +336,7 @@ public final class PayaraServerDomain implements AutoCloseable {
             Element jmsHost = doc.createElement("jms-host");
             jmsHost.setAttribute("name", "default_JMS_host");
             jmsHost.setAttribute("host", LOOPBACK);
-            jmsHost.setAttribute("port", String.valueOf(ports.next()));
+            jmsHost.setAttribute("port", String.valueOf(Ports.free()));
             jms.appendChild(jmsHost);
             config.appendChild(jms);
             // Hazelcast off in every config: no data grid, no discovery traffic, no ports 4900/5900.
@@ -350,9 +347,9 @@ public final class PayaraServerDomain implements AutoCloseable {
             Element java = single(config, "java-config");
             // JDWP is only used with --debug, but then on loopback too
             java.setAttribute("debug-options",
-                    "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=" + LOOPBACK + ":" + ports.next());
+                    "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=" + LOOPBACK + ":" + Ports.free());
             Map<String, String> props = new LinkedHashMap<>();
-            props.put("osgi.shell.telnet.port", String.valueOf(ports.next())); // Felix remote shell, on 127.0.0.1
+            props.put("osgi.shell.telnet.port", String.valueOf(Ports.free())); // Felix remote shell, on 127.0.0.1
             props.put("h2.bindAddress", LOOPBACK); // H2's AUTO_SERVER (EJB timer pool) would bind all interfaces
             props.putAll(jvmSystemProps);
             for (Map.Entry<String, String> e : props.entrySet()) {
@@ -486,36 +483,4 @@ public final class PayaraServerDomain implements AutoCloseable {
      * Hands out distinct ports that are free on 127.0.0.1 right now, from 20000-32000: below Linux's
      * ephemeral range, so an outgoing connection cannot grab one between the check and the bind.
      */
-    public static final class FreePorts {
-        private static final int LOW = 20_000;
-        private static final int HIGH = 32_000;
-        private final Set<Integer> handedOut = new HashSet<>();
-
-        public synchronized int next() {
-            return withFreeOffset(0);
-        }
-
-        /** A port P such that P + offset is free too (e.g. JGroups FD_SOCK2 listens on P + 100). */
-        public synchronized int withFreeOffset(int offset) {
-            for (int attempt = 0; attempt < 1000; attempt++) {
-                int p = ThreadLocalRandom.current().nextInt(LOW, HIGH - offset);
-                if (!handedOut.contains(p) && !handedOut.contains(p + offset) && isFree(p) && isFree(p + offset)) {
-                    handedOut.add(p);
-                    handedOut.add(p + offset);
-                    return p;
-                }
-            }
-            throw new IllegalStateException("no free port pair found in " + LOW + "-" + HIGH);
-        }
-
-        private static boolean isFree(int port) {
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(false);
-                s.bind(new InetSocketAddress(LOOPBACK, port));
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-    }
 }

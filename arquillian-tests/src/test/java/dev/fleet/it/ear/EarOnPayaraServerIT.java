@@ -1,6 +1,7 @@
 package dev.fleet.it.ear;
 
 import dev.fleet.testkit.PayaraServerDomain;
+import dev.fleet.testkit.Ports;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -57,9 +58,8 @@ class EarOnPayaraServerIT {
         Path work = Path.of(requiredProperty("fleet.test.work")).resolve("ear-on-payara-server");
         assertThat(ear).as("the EAR (build it first: mvn -DskipTests package)").isRegularFile();
 
-        PayaraServerDomain.FreePorts ports = new PayaraServerDomain.FreePorts();
-        int httpPort = ports.next();
-        raftPort = ports.withFreeOffset(100); // FD_SOCK2 listens on the RAFT port + 100
+        int httpPort = Ports.free();
+        raftPort = Ports.free(100); // FD_SOCK2 listens on the RAFT port + 100
         Path dataDir = work.resolve("data");
         deleteTree(dataDir); // a fresh single-member cluster every run
 
@@ -69,7 +69,7 @@ class EarOnPayaraServerIT {
                 "fleet.raft.host", PayaraServerDomain.LOOPBACK,
                 "fleet.raft.port", String.valueOf(raftPort),
                 "fleet.http.host", PayaraServerDomain.LOOPBACK,
-                "fleet.http.port", String.valueOf(httpPort)), ports);
+                "fleet.http.port", String.valueOf(httpPort)));
 
         long t0 = System.nanoTime();
         long t1;
