@@ -4,6 +4,7 @@ import dev.fleet.node.FleetNode;
 import dev.fleet.node.Member;
 import dev.fleet.store.raft.StoreUnavailableException;
 import jakarta.ejb.EJB;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
@@ -27,6 +28,7 @@ import java.util.List;
  * etcd v2's members API over RAFT membership. POST takes etcd's {@code {"peerURLs":[...]}} plus our
  * {@code "name"} (RAFT needs a member's id before it starts) and optional {@code "clientURLs"}.
  */
+@ApplicationScoped // one instance: no per-request construction and EJB lookup
 @Path("v2/members")
 @Produces("application/json")
 public class MembersResource {

@@ -4,6 +4,7 @@ import dev.fleet.node.FleetNode;
 import dev.fleet.node.Member;
 import dev.fleet.store.raft.RaftStore;
 import jakarta.ejb.EJB;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
@@ -16,6 +17,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Instant;
 
 /** etcd's /v2/stats/self, /health, /version, plus a liveness probe and the RAFT numbers fleet adds. */
+@ApplicationScoped // one instance: no per-request construction and EJB lookup
 @Path("")
 @Produces("application/json")
 public class StatsResource {

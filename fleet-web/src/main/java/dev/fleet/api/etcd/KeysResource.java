@@ -7,6 +7,7 @@ import dev.fleet.store.WatchStart;
 import dev.fleet.store.raft.RaftStore;
 import dev.fleet.store.raft.StoreUnavailableException;
 import jakarta.ejb.EJB;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -23,6 +24,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.util.concurrent.TimeUnit;
 
 /** etcd v2's keys API over the replicated store. Parsing lives in {@link KeysRequest}; this class only adapts. */
+@ApplicationScoped // one instance: no per-request construction and EJB lookup
 @Path("v2/keys{key: (/.*)?}")
 public class KeysResource {
     /** Long polls end after this long with an empty 200; clients re-watch from their last index. */
@@ -33,11 +35,8 @@ public class KeysResource {
     @EJB
     FleetNode node;
 
-    @Context
-    UriInfo uri;
-
     @GET
-    public void get(@Suspended AsyncResponse async) {
+    public void get(@Context UriInfo uri, @Suspended AsyncResponse async) {
         KeysRequest req = KeysRequest.parse("GET", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null);
         RaftStore store = node.store();
         if (req instanceof KeysRequest.Read r) {
@@ -73,18 +72,18 @@ public class KeysResource {
 
     @PUT
     @Consumes("*/*")
-    public Response put(@HeaderParam("Content-Type") String contentType, byte[] body) {
+    public Response put(@Context UriInfo uri, @HeaderParam("Content-Type") String contentType, byte[] body) {
         return write(KeysRequest.parse("PUT", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body));
     }
 
     @POST
     @Consumes("*/*")
-    public Response post(@HeaderParam("Content-Type") String contentType, byte[] body) {
+    public Response post(@Context UriInfo uri, @HeaderParam("Content-Type") String contentType, byte[] body) {
         return write(KeysRequest.parse("POST", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body));
     }
 
     @DELETE
-    public Response delete() {
+    public Response delete(@Context UriInfo uri) {
         return write(KeysRequest.parse("DELETE", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null));
     }
 
