@@ -116,12 +116,22 @@ class DurableLogTest {
     }
 
     @Test
+    void aReplacedTailCannotComeBackAfterARestart() throws Exception {
+        DurableLog log = open();
+        log.append(1, entries(1, "a", "b", "c", "d"));
+        log.append(2, entries(2, "B")); // conflict: c and d of term 1 go
+        log.close();
+        assertThat(all(open())).containsExactly("1:1:a", "2:2:B");
+    }
+
+    @Test
     void aTornRecordAtTheEndIsDroppedOnLoad() throws Exception {
         DurableLog log = open();
         log.append(1, entries(1, "a", "b"));
         log.close();
         try (FileChannel ch = FileChannel.open(dir.resolve("n1.log/entries"), StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 40, 1, 2, 3}), ch.size()); // half a record
+            long endOfTwoRecords = 2 * (4 + 8 + 8 + 1 + 1 + 4); // length, index, term, internal, 1 byte, crc
+            ch.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 40, 1, 2, 3}), endOfTwoRecords); // half a record
         }
         DurableLog again = open();
         assertThat(all(again)).containsExactly("1:1:a", "2:1:b");
