@@ -1,6 +1,5 @@
 package dev.fleet.testkit;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,8 +124,4 @@ public final class FleetCluster implements KvCluster {
         return workDir;
     }
 
-    /** Nothing but {@link FleetNodeProcess#start()} for a stopped node: kept for symmetry in tests. */
-    public void restart(FleetNodeProcess n) throws IOException {
-        n.start();
-    }
 }

@@ -97,7 +97,21 @@ public final class FleetNodeProcess {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException(name + " not ready within " + timeout + "; see " + console);
+        throw new IllegalStateException(name + " not ready within " + timeout + "; see " + console + " and " + threadDump());
+    }
+
+    /** Writes the node JVM's threads next to its console log (jcmd from this JDK), for a failed wait. */
+    public Path threadDump() {
+        Path out = dataDir.resolve("threads-" + System.currentTimeMillis() + ".txt");
+        try {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            return Path.of("(no thread dump: " + e + ")");
+        }
+        return out;
     }
 
     /** SIGKILL: no shutdown hooks, no clean close of the RAFT log. */

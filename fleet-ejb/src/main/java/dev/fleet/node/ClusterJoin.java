@@ -22,7 +22,7 @@ final class ClusterJoin {
     private ClusterJoin() { }
 
     static Map<String, InetSocketAddress> join(URI anyNode, NodeSettings self) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         URI members = anyNode.resolve("/v2/members");
         String body = Json.createObjectBuilder()
                 .add("name", self.name())

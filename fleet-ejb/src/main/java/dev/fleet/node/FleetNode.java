@@ -20,6 +20,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -67,10 +70,11 @@ public class FleetNode {
     /** Waits for a leader and for our own HTTP listener, publishes our URLs, then prints the one ready line. */
     private void announceWhenReady() {
         try {
+            LOG.info("fleet node " + settings.name() + ": store started, waiting for a leader");
             while (store.leaderName() == null) {
                 Thread.sleep(20);
             }
-            directory.registerSelf(settings.name(), settings.peerUrl(), settings.clientUrl());
+            publishSelf();
             directory.followChanges();
             if (System.getProperty("fleet.http.port") != null) {
                 awaitHttp(URI.create(settings.clientUrl() + "/livez"));
@@ -87,16 +91,41 @@ public class FleetNode {
         }
     }
 
-    private static void awaitHttp(URI uri) throws InterruptedException {
-        HttpClient http = HttpClient.newHttpClient();
+    /** Publishes our URLs; retried, since a leader change can fail the first write. */
+    private void publishSelf() throws InterruptedException {
         while (true) {
             try {
-                if (http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                directory.registerSelf(settings.name(), settings.peerUrl(), settings.clientUrl());
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.INFO, "fleet node " + settings.name() + ": publishing its URLs failed, retrying", e);
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** Polls our own liveness endpoint with a hard bound per attempt; says what it waits for every 10 s. */
+    private static void awaitHttp(URI uri) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String last = "no answer yet";
+        while (true) {
+            var f = http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            try {
+                int status = f.get(3, TimeUnit.SECONDS).statusCode();
+                if (status == 200) {
                     return;
                 }
-            } catch (java.io.IOException e) {
-                // listener not up yet
+                last = "HTTP " + status;
+            } catch (ExecutionException | TimeoutException e) {
+                f.cancel(true);
+                last = e.toString();
+            }
+            if (System.nanoTime() > nextReport) {
+                LOG.info("fleet node still waiting for its HTTP listener at " + uri + ": " + last);
+                nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             }
             Thread.sleep(50);
         }

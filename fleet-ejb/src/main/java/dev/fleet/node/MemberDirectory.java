@@ -5,6 +5,7 @@ import dev.fleet.store.NodeView;
 import dev.fleet.store.Result;
 import dev.fleet.store.WatchStart;
 import dev.fleet.store.raft.RaftStore;
+import dev.fleet.store.raft.StoreUnavailableException;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -62,9 +63,35 @@ public final class MemberDirectory {
         return m;
     }
 
+    /**
+     * Removes a voting member. Removing the leader itself can fail after the change committed (the leader
+     * steps down before it answers), so a failure counts only if the member is still listed afterwards.
+     */
     public void remove(Member m) {
-        store.removeMember(m.name(), timeout);
+        try {
+            store.removeMember(m.name(), timeout);
+        } catch (StoreUnavailableException e) {
+            if (!awaitGone(m.name())) {
+                throw e;
+            }
+        }
         store.submit(new Command.Delete(System.currentTimeMillis(), DIR + "/" + m.name(), false, false, null, null), timeout);
+    }
+
+    private boolean awaitGone(String name) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (store.leaderName() != null && !store.members().contains(name)) {
+                return true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 
     /** Publishes this node's URLs (idempotent: only writes when they changed). */

@@ -5,7 +5,6 @@ import dev.fleet.testkit.FleetCluster;
 import dev.fleet.testkit.FleetNodeProcess;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +47,4 @@ final class ClusterSupport {
         System.out.printf("[cluster-test] " + format + "%n", args);
     }
 
-    static URI url(FleetNodeProcess n) {
-        return n.url();
-    }
 }

@@ -236,10 +236,6 @@ public final class RaftStore implements AutoCloseable {
         return List.copyOf(raft.raft().members());
     }
 
-    /** Members of the JGroups view (reachable right now). */
-    public List<String> reachable() {
-        return channel.getView().getMembers().stream().map(NameCache::get).toList();
-    }
 
     /** Adds a voting member through the leader; also tells discovery where to find it. */
     public void addMember(String name, InetSocketAddress raftAddress, Duration timeout) {
