@@ -74,7 +74,6 @@ public final class FleetNodeProcess {
         cmd.addAll(onceOptions);
         console = dataDir.resolve("console-" + (++starts) + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile());
-        pb.environment().putIfAbsent("JAVA_OPTS", "-Xmx512m");
         process = pb.start();
         return this;
     }
