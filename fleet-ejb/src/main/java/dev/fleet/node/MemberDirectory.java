@@ -75,7 +75,34 @@ public final class MemberDirectory {
                 throw e;
             }
         }
-        store.submit(new Command.Delete(System.currentTimeMillis(), DIR + "/" + m.name(), false, false, null, null), timeout);
+        deleteRecord(m.name());
+    }
+
+    /**
+     * Deleting a record is idempotent, so unlike other writes it may simply be sent again when the answer
+     * was lost — as it is when the member just removed was the leader and stepped down.
+     */
+    private void deleteRecord(String name) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                store.submit(new Command.Delete(System.currentTimeMillis(), DIR + "/" + name, false, false, null, null), timeout);
+                return; // deleted, or already gone (100)
+            } catch (StoreUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                pause();
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean awaitGone(String name) {
