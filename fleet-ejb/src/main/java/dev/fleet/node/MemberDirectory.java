@@ -111,10 +111,8 @@ public final class MemberDirectory {
             if (store.leaderName() != null && !store.members().contains(name)) {
                 return true;
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
+            pause();
+            if (Thread.currentThread().isInterrupted()) {
                 return false;
             }
         }

@@ -99,16 +99,12 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
                 boolean refresh = p.bool("refresh");
                 Boolean prevExist = p.optionalBool("prevExist");
                 String prevValue = p.prevValue();
-                Long prevIndex = params.containsKey("prevIndex") ? p.index("prevIndex", 0) : null;
-                if (prevIndex != null && prevIndex == 0) {
-                    prevIndex = null; // etcd treats prevIndex=0 as unset
-                }
+                Long prevIndex = p.prevIndex();
                 if (dir && value != null && !value.isEmpty()) {
                     throw new Failure(ApiError.invalidField("a directory cannot have a value"));
                 }
                 String v = dir ? null : (refresh ? value : (value == null ? "" : value));
-                Long pi = prevIndex;
-                return new Write(method, t -> new Command.Put(t, key, v, dir, ttl, prevExist, prevValue, pi, refresh));
+                return new Write(method, t -> new Command.Put(t, key, v, dir, ttl, prevExist, prevValue, prevIndex, refresh));
             }
             case "POST": {
                 String value = p.value();
@@ -120,12 +116,8 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
                 boolean dir = p.bool("dir");
                 boolean recursive = p.bool("recursive");
                 String prevValue = p.prevValue();
-                Long prevIndex = params.containsKey("prevIndex") ? p.index("prevIndex", 0) : null;
-                if (prevIndex != null && prevIndex == 0) {
-                    prevIndex = null;
-                }
-                Long pi = prevIndex;
-                return new Write(method, t -> new Command.Delete(t, key, dir, recursive, prevValue, pi));
+                Long prevIndex = p.prevIndex();
+                return new Write(method, t -> new Command.Delete(t, key, dir, recursive, prevValue, prevIndex));
             }
         }
     }
@@ -213,6 +205,12 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
                 throw new Failure(ApiError.tooLarge("value is larger than the limit of " + MAX_VALUE_BYTES + " bytes"));
             }
             return v;
+        }
+
+        /** prevIndex, or null when absent or 0 (etcd treats prevIndex=0 as unset). */
+        Long prevIndex() throws Failure {
+            long i = index("prevIndex", 0);
+            return i == 0 ? null : i;
         }
 
         String prevValue() throws Failure {

@@ -1,0 +1,65 @@
+package dev.fleet.api.etcd;
+
+import dev.fleet.store.Command;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pure /v2/keys request parser: what each request becomes, and etcd's codes for bad input. */
+class KeysRequestTest {
+    private static final String FORM = "application/x-www-form-urlencoded";
+
+    private static KeysRequest parse(String method, String path, String query, String body) {
+        return KeysRequest.parse(method, path, query, FORM, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Command command(KeysRequest r) {
+        assertThat(r).isInstanceOf(KeysRequest.Write.class);
+        return ((KeysRequest.Write) r).command().apply(42);
+    }
+
+    private static ApiError error(KeysRequest r) {
+        assertThat(r).isInstanceOf(KeysRequest.Invalid.class);
+        return ((KeysRequest.Invalid) r).error();
+    }
+
+    @Test
+    void aCompareAndSwapPutTakesTheFormBodyOverTheQuery() {
+        Command.Put put = (Command.Put) command(parse("PUT", "/v2/keys/a//b/", "prevIndex=7&value=fromQuery", "value=from+body&ttl=5"));
+        assertThat(put).isEqualTo(new Command.Put(42, "/a/b", "from body", false, 5L, null, null, 7L, false));
+    }
+
+    @Test
+    void prevIndexZeroIsUnsetOnPutAndDelete() {
+        assertThat(((Command.Put) command(parse("PUT", "/v2/keys/k", "prevIndex=0", "value=v"))).prevIndex()).isNull();
+        assertThat(((Command.Delete) command(parse("DELETE", "/v2/keys/k", "prevIndex=0", null))).prevIndex()).isNull();
+        Command delete = command(parse("DELETE", "/v2/keys/k", "prevIndex=3&recursive=true", null));
+        assertThat(delete).isEqualTo(new Command.Delete(42, "/k", false, true, null, 3L));
+    }
+
+    @Test
+    void readsAndWatches() {
+        assertThat(parse("GET", "/v2/keys/d", "recursive=true&quorum=1", null))
+                .isEqualTo(new KeysRequest.Read("/d", true, false, true));
+        assertThat(parse("GET", "/v2/keys", null, null)).isEqualTo(new KeysRequest.Read("/", false, false, false));
+        assertThat(parse("GET", "/v2/keys/d", "wait=true&waitIndex=12&recursive=true", null))
+                .isEqualTo(new KeysRequest.Watch("/d", true, 12));
+    }
+
+    @Test
+    void badInputGetsEtcdCodes() {
+        assertThat(error(parse("PUT", "/v2/keys/k", "ttl=soon", "value=v")).errorCode()).isEqualTo(202);
+        assertThat(error(parse("DELETE", "/v2/keys/k", "prevIndex=x", null)).errorCode()).isEqualTo(203);
+        assertThat(error(parse("PUT", "/v2/keys/k", "colour=blue", "value=v")).errorCode()).isEqualTo(209);
+        assertThat(error(parse("PUT", "/v2/keys/k", "wait=true", "value=v")).cause()).contains("only be used with GET");
+        assertThat(error(parse("PUT", "/v2/keys/k", "prevValue=", "value=v")).errorCode()).isEqualTo(201);
+        assertThat(error(parse("PUT", "/v2/keys/a/%2e%2e/b", null, "value=v")).errorCode()).isEqualTo(209);
+        assertThat(error(parse("PUT", "/v2/keys/%ff", null, "value=v")).errorCode()).isEqualTo(209);
+        assertThat(error(parse("PUT", "/v2/keys/k", null, "value=%ff")).errorCode()).isEqualTo(210);
+        ApiError big = error(parse("PUT", "/v2/keys/k", null, "value=" + "x".repeat(KeysRequest.MAX_VALUE_BYTES + 1)));
+        assertThat(big.status()).isEqualTo(413);
+        assertThat(error(parse("GET", "/v2/keys/k", "stream=true", null)).errorCode()).isEqualTo(209);
+    }
+}
