@@ -43,6 +43,7 @@ public class FleetNode {
     private NodeSettings settings;
     private RaftStore store;
     private MemberDirectory directory;
+    private dev.fleet.registry.Registry registry;
     private volatile boolean ready;
 
     @PostConstruct
@@ -64,6 +65,7 @@ public class FleetNode {
             throw new IllegalStateException("fleet node '" + settings.name() + "' could not start its store: " + e.getMessage(), e);
         }
         directory = new MemberDirectory(store, clusterFile, settings.requestTimeout());
+        registry = new dev.fleet.registry.Registry(new RaftStorePort(store, settings.requestTimeout()));
         executor.submit(this::announceWhenReady);
     }
 
@@ -143,6 +145,11 @@ public class FleetNode {
 
     public RaftStore store() {
         return store;
+    }
+
+    /** fleet's units, machines, schedules and states over this node's store. */
+    public dev.fleet.registry.Registry registry() {
+        return registry;
     }
 
     public MemberDirectory members() {

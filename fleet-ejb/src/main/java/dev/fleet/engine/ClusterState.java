@@ -1,0 +1,235 @@
+package dev.fleet.engine;
+
+import dev.fleet.engine.ClusterSnapshot.Unit;
+import dev.fleet.unit.DesiredState;
+import dev.fleet.unit.Requirements;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The planner's mutable picture of the cluster: who runs where and each machine's load, indexed so that the
+ * least-loaded eligible machine is found without scanning every machine for every unit.
+ */
+final class ClusterState {
+
+    /** One live machine and what the engine counts on it. */
+    static final class Slot {
+        final String id;
+        final Map<String, String> metadata;
+        int load;
+        /** Placed non-global units; the subsets carrying Conflicts/Replaces make the reverse checks cheap. */
+        final TreeSet<String> units = new TreeSet<>();
+        final TreeSet<String> withConflicts = new TreeSet<>();
+        final TreeSet<String> withReplaces = new TreeSet<>();
+        /** Non-inactive global units this machine qualifies for (static during a plan). */
+        final TreeSet<String> globals = new TreeSet<>();
+        final TreeSet<String> globalsWithConflicts = new TreeSet<>();
+        /** Every ordered index holding this slot; it must leave them while its load changes. */
+        final List<TreeSet<Slot>> indexes = new ArrayList<>();
+
+        Slot(String id, Map<String, String> metadata) {
+            this.id = id;
+            this.metadata = metadata;
+        }
+
+        @Override
+        public String toString() {
+            return id + "(" + load + ")";
+        }
+    }
+
+    /** fleet's scheduler order: fewest units first, then the lowest machine ID. */
+    static final Comparator<Slot> BY_LOAD = Comparator.comparingInt((Slot s) -> s.load).thenComparing(s -> s.id);
+
+    /** Every unit by name; name order is the order decisions are taken in. */
+    final TreeMap<String, Unit> units = new TreeMap<>();
+    final Map<String, Slot> slots = new LinkedHashMap<>();
+    private final Map<String, Slot> placement = new HashMap<>();
+    private final TreeSet<Slot> byLoad = new TreeSet<>(BY_LOAD);
+    private final Map<Map<String, Set<String>>, TreeSet<Slot>> byMetadata = new HashMap<>();
+    private final Map<String, List<Slot>> byIdPrefix = new HashMap<>();
+    /** Non-inactive global unit -> number of machines it qualifies for. */
+    private final Map<String, Integer> globalSpread = new HashMap<>();
+
+    ClusterState(ClusterSnapshot s) {
+        s.units().forEach(u -> units.put(u.name(), u));
+        s.machines().stream().sorted(Comparator.comparing(ClusterSnapshot.Machine::id))
+                .forEach(m -> slots.put(m.id(), new Slot(m.id(), m.metadata())));
+        for (Slot slot : slots.values()) {
+            if (slot.id.length() >= 8) {
+                byIdPrefix.computeIfAbsent(slot.id.substring(0, 8), k -> new ArrayList<>()).add(slot);
+            }
+        }
+        for (Unit u : units.values()) {
+            if (isGlobal(u) && active(u)) {
+                addGlobal(u);
+            }
+        }
+        // Loads start from the schedule as stored; ineligible units leave in the unschedule pass.
+        for (Unit u : units.values()) {
+            Slot slot = u.target() == null ? null : slots.get(u.target());
+            if (!isGlobal(u) && active(u) && slot != null) {
+                add(u.name(), slot);
+                slot.load++;
+            }
+        }
+        for (Slot slot : slots.values()) {
+            slot.indexes.add(byLoad);
+            byLoad.add(slot);
+        }
+    }
+
+    private void addGlobal(Unit g) {
+        Requirements r = g.requirements();
+        int n = 0;
+        for (Slot slot : slots.values()) {
+            if (r.machineIdMatches(slot.id) && r.metadataSatisfiedBy(slot.metadata)) {
+                slot.globals.add(g.name());
+                if (!r.conflicts().isEmpty()) {
+                    slot.globalsWithConflicts.add(g.name());
+                }
+                slot.load++;
+                n++;
+            }
+        }
+        globalSpread.put(g.name(), n);
+    }
+
+    static boolean isGlobal(Unit u) {
+        return u.requirements().global();
+    }
+
+    static boolean active(Unit u) {
+        return u.desired() != DesiredState.INACTIVE;
+    }
+
+    Requirements requirements(String unit) {
+        Unit u = units.get(unit);
+        return u == null ? Requirements.NONE : u.requirements();
+    }
+
+    Slot slotOf(String unit) {
+        return placement.get(unit);
+    }
+
+    Map<String, String> targets() {
+        Map<String, String> t = new HashMap<>();
+        placement.forEach((unit, slot) -> t.put(unit, slot.id));
+        return t;
+    }
+
+    /** True if {@code unit} counts as running on {@code slot}: placed there, or a global that qualifies. */
+    boolean present(String unit, Slot slot) {
+        return placement.get(unit) == slot || slot.globals.contains(unit);
+    }
+
+    /** True if {@code unit} counts as running on some machine. */
+    boolean scheduledAnywhere(String unit) {
+        return placement.containsKey(unit) || globalSpread.getOrDefault(unit, 0) > 0;
+    }
+
+    void place(String unit, Slot slot) {
+        add(unit, slot);
+        changeLoad(slot, +1);
+    }
+
+    void remove(String unit) {
+        Slot slot = placement.remove(unit);
+        slot.units.remove(unit);
+        slot.withConflicts.remove(unit);
+        slot.withReplaces.remove(unit);
+        changeLoad(slot, -1);
+    }
+
+    private void add(String unit, Slot slot) {
+        Requirements r = requirements(unit);
+        placement.put(unit, slot);
+        slot.units.add(unit);
+        if (!r.conflicts().isEmpty()) {
+            slot.withConflicts.add(unit);
+        }
+        if (!r.replaces().isEmpty()) {
+            slot.withReplaces.add(unit);
+        }
+    }
+
+    private static void changeLoad(Slot slot, int delta) {
+        slot.indexes.forEach(ix -> ix.remove(slot));
+        slot.load += delta;
+        slot.indexes.forEach(ix -> ix.add(slot));
+    }
+
+    /** The least-loaded machine other than {@code not}, or null. */
+    Slot leastLoadedExcept(Slot not) {
+        for (Slot s : byLoad) {
+            if (s != not) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The machines worth asking for {@code u}, least loaded first: a superset of the eligible ones, narrowed
+     * by the requirements that are cheap to index (a non-global MachineOf peer, MachineID, MachineMetadata).
+     */
+    Iterable<Slot> candidates(Unit u) {
+        Requirements r = u.requirements();
+        Slot peerSlot = null;
+        for (String peer : r.machineOf()) {
+            Unit p = units.get(peer);
+            if (p != null && isGlobal(p)) {
+                continue; // present on many machines; checked per machine
+            }
+            Slot s = placement.get(peer);
+            if (s == null || (peerSlot != null && s != peerSlot)) {
+                return List.of();
+            }
+            peerSlot = s;
+        }
+        if (peerSlot != null) {
+            return List.of(peerSlot);
+        }
+        if (r.machineId() != null) {
+            List<Slot> matching = new ArrayList<>(machinesWithId(r.machineId()));
+            matching.sort(BY_LOAD);
+            return matching;
+        }
+        if (!r.metadata().isEmpty()) {
+            return byMetadata.computeIfAbsent(r.metadata(), k -> metadataIndex(r));
+        }
+        return byLoad;
+    }
+
+    /** Machines whose full ID, or (as fleet's code) 8-character prefix, equals {@code machineId}. */
+    Set<Slot> machinesWithId(String machineId) {
+        Set<Slot> out = new LinkedHashSet<>();
+        Slot exact = slots.get(machineId);
+        if (exact != null) {
+            out.add(exact);
+        }
+        out.addAll(byIdPrefix.getOrDefault(machineId, List.of()));
+        return out;
+    }
+
+    /** Machine metadata is fixed during a plan, so each distinct MachineMetadata gets its own ordered set. */
+    private TreeSet<Slot> metadataIndex(Requirements r) {
+        TreeSet<Slot> ix = new TreeSet<>(BY_LOAD);
+        for (Slot slot : slots.values()) {
+            if (r.metadataSatisfiedBy(slot.metadata)) {
+                ix.add(slot);
+                slot.indexes.add(ix);
+            }
+        }
+        return ix;
+    }
+}

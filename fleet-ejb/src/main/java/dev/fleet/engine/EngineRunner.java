@@ -1,0 +1,86 @@
+package dev.fleet.engine;
+
+import dev.fleet.registry.Registry;
+import dev.fleet.registry.StorePort;
+import dev.fleet.store.WatchStart;
+
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs engine passes one at a time: on every tick and as soon as something the engine decides on changes
+ * (units, machines, metadata). Requests that arrive during a pass coalesce into one more pass.
+ */
+public final class EngineRunner {
+    private static final Logger LOG = Logger.getLogger(EngineRunner.class.getName());
+    static final List<String> WATCHED = List.of("/_fleet/units", "/_fleet/machines", "/_fleet/metadata");
+
+    private final Engine engine;
+    private final StorePort store;
+    private final Executor executor;
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile boolean stopped;
+
+    public EngineRunner(Engine engine, Registry registry, Executor executor) {
+        this.engine = engine;
+        this.store = registry.store();
+        this.executor = executor;
+    }
+
+    /** Starts following changes. */
+    public void start() {
+        for (String dir : WATCHED) {
+            follow(dir, store.index() + 1);
+        }
+    }
+
+    public void stop() {
+        stopped = true;
+    }
+
+    private void follow(String dir, long since) {
+        if (stopped) {
+            return;
+        }
+        WatchStart w = store.watch(dir, true, since, r -> {
+            requestPass();
+            follow(dir, Math.max(r.index(), since) + 1);
+        });
+        if (!(w instanceof WatchStart.Waiting)) { // already happened, or history cleared: act and follow from now
+            requestPass();
+            executor.execute(() -> follow(dir, store.index() + 1));
+        }
+    }
+
+    /** Asks for a pass; returns at once. */
+    public void requestPass() {
+        dirty.set(true);
+        if (!stopped && running.compareAndSet(false, true)) {
+            executor.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        try {
+            while (!stopped && dirty.getAndSet(false)) {
+                try {
+                    Engine.PassReport r = engine.pass();
+                    if (r.conflicted()) {
+                        dirty.set(true); // decide again on a fresh snapshot
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "engine pass failed; the next tick retries", e);
+                }
+            }
+        } finally {
+            running.set(false);
+            if (dirty.get() && !stopped && running.compareAndSet(false, true)) {
+                executor.execute(this::drain);
+            }
+        }
+    }
+}

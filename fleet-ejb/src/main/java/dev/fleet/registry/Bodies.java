@@ -1,0 +1,41 @@
+package dev.fleet.registry;
+
+import dev.fleet.unit.UnitFile;
+import dev.fleet.unit.UnitOption;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Unit bodies are stored as their option list (JSON), not as text: the canonical text is what the hash
+ * covers, but re-parsing it could read a value that ends in a backslash as a continuation line.
+ */
+final class Bodies {
+    private Bodies() { }
+
+    static String encode(UnitFile file) {
+        JsonArrayBuilder a = Json.createArrayBuilder();
+        for (UnitOption o : file.options()) {
+            a.add(Json.createArrayBuilder().add(o.section()).add(o.name()).add(o.value()));
+        }
+        return a.build().toString();
+    }
+
+    static UnitFile decode(String value) {
+        List<UnitOption> options = new ArrayList<>();
+        for (JsonValue v : Json.createReader(new StringReader(value)).readArray()) {
+            var t = v.asJsonArray();
+            options.add(new UnitOption(t.getString(0), t.getString(1), t.getString(2)));
+        }
+        return UnitFile.of(options);
+    }
+
+    static JsonObject option(UnitOption o) {
+        return Json.createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()).build();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.fleet.engine;
+
+import dev.fleet.registry.LocalStore;
+import dev.fleet.registry.MachineRecord;
+import dev.fleet.registry.Registry;
+import dev.fleet.registry.UnitRecord;
+import dev.fleet.unit.DesiredState;
+import dev.fleet.unit.UnitFile;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The engine's pass over a registry on a local state machine: placement written, fenced, and re-placed on loss. */
+class EngineTest {
+    final AtomicLong clock = new AtomicLong(1_000_000);
+    final LocalStore store = new LocalStore(clock::get);
+    final Registry registry = new Registry(store);
+    final AtomicBoolean leader = new AtomicBoolean(true);
+    final AtomicLong term = new AtomicLong(1);
+    final Engine engine = new Engine(registry, "n1", leader::get, term::get, new EngineMetrics());
+
+    static UnitFile service(String extra) {
+        return UnitFile.parse("[Service]\nExecStart=/bin/sleep 1000\n" + extra);
+    }
+
+    void machine(String id, String session, Map<String, String> metadata) {
+        registry.register(new MachineRecord(id, "10.0.0." + id.charAt(1), metadata, "t", session, 3));
+    }
+
+    Map<String, Long> perMachine() {
+        return registry.units().stream().filter(u -> u.target() != null)
+                .collect(Collectors.groupingBy(UnitRecord::target, Collectors.counting()));
+    }
+
+    @Test
+    void unitsSpreadLeastLoadedAndFollowTheirMachineWhenItGoesAway() {
+        machine("m1", "s1", Map.of());
+        machine("m2", "s2", Map.of());
+        machine("m3", "s3", Map.of());
+        for (int i = 0; i < 9; i++) {
+            registry.putUnit("u" + i + ".service", service("X-Ignored=" + i), DesiredState.LAUNCHED);
+        }
+        engine.pass();
+        assertThat(perMachine()).isEqualTo(Map.of("m1", 3L, "m2", 3L, "m3", 3L));
+        assertThat(registry.schedule("m2").units()).hasSize(3);
+
+        // m1 and m3 keep heartbeating, m2 stops: after its TTL its units move
+        clock.addAndGet(2_000);
+        machine("m1", "s1", Map.of());
+        machine("m3", "s3", Map.of());
+        clock.addAndGet(1_500);
+        store.tick();
+        engine.pass();
+        assertThat(perMachine()).containsOnlyKeys("m1", "m3").containsValues(5L, 4L);
+        assertThat(registry.schedule("m2").units()).isEmpty();
+
+        // m2 comes back: nothing is stolen back
+        machine("m2", "s2b", Map.of());
+        engine.pass();
+        assertThat(perMachine()).containsOnlyKeys("m1", "m3");
+    }
+
+    @Test
+    void unplaceableUnitsCarryTheirReasonUntilTheyArePlaced() {
+        machine("m1", "s1", Map.of("region", "us"));
+        registry.putUnit("eu.service", service("[X-Fleet]\nMachineMetadata=region=eu\n"), DesiredState.LAUNCHED);
+        engine.pass();
+        assertThat(registry.unit("eu.service").orElseThrow().target()).isNull();
+        assertThat(registry.unplacedReason("eu.service")).get().asString().contains("region=eu");
+        machine("m2", "s2", Map.of("region", "eu"));
+        engine.pass();
+        assertThat(registry.unit("eu.service").orElseThrow().target()).isEqualTo("m2");
+        assertThat(registry.unplacedReason("eu.service")).isEmpty();
+    }
+
+    @Test
+    void globalUnitsAreNeverPlacedButCountInLoads() {
+        machine("m1", "s1", Map.of("role", "edge"));
+        machine("m2", "s2", Map.of());
+        registry.putUnit("g.service", service("[X-Fleet]\nGlobal=true\nMachineMetadata=role=edge\n"), DesiredState.LAUNCHED);
+        registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
+        engine.pass();
+        assertThat(registry.unit("g.service").orElseThrow().target()).isNull();
+        assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m2"); // m1 carries the global unit
+    }
+
+    @Test
+    void inactiveUnitsAreUnscheduled() {
+        machine("m1", "s1", Map.of());
+        registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
+        engine.pass();
+        assertThat(registry.schedule("m1").units()).hasSize(1);
+        registry.putUnit("a.service", null, DesiredState.INACTIVE);
+        engine.pass();
+        assertThat(registry.unit("a.service").orElseThrow().target()).isNull();
+        assertThat(registry.schedule("m1").units()).isEmpty();
+    }
+
+    @Test
+    void aFollowerDoesNothingAndADeposedEngineCannotWrite() {
+        machine("m1", "s1", Map.of());
+        registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
+        leader.set(false);
+        assertThat(engine.pass().leader()).isFalse();
+        assertThat(registry.unit("a.service").orElseThrow().target()).isNull();
+
+        // another engine took over (wrote its fence) while this one still believes it leads
+        leader.set(true);
+        engine.pass(); // claims the fence and places a.service
+        Engine other = new Engine(registry, "n2", () -> true, () -> 2, new EngineMetrics());
+        registry.putUnit("b.service", service("X-B=1"), DesiredState.LAUNCHED);
+        other.pass();
+        registry.putUnit("c.service", service("X-C=1"), DesiredState.LAUNCHED);
+        Engine.PassReport stale = engine.pass();
+        assertThat(stale.conflicted()).isTrue();
+        assertThat(registry.unit("c.service").orElseThrow().target()).isNull();
+        other.pass();
+        assertThat(registry.unit("c.service").orElseThrow().target()).isEqualTo("m1");
+    }
+
+    @Test
+    void aCleanDeregistrationMovesUnitsInTheNextPass() {
+        machine("m1", "s1", Map.of());
+        machine("m2", "s2", Map.of());
+        registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
+        engine.pass();
+        String first = registry.unit("a.service").orElseThrow().target();
+        registry.deregister(first, first.equals("m1") ? "s1" : "s2");
+        engine.pass();
+        assertThat(registry.unit("a.service").orElseThrow().target()).isNotNull().isNotEqualTo(first);
+    }
+}

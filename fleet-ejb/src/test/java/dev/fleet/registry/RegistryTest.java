@@ -1,0 +1,202 @@
+package dev.fleet.registry;
+
+import dev.fleet.unit.DesiredState;
+import dev.fleet.unit.UnitFile;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RegistryTest {
+    final AtomicLong clock = new AtomicLong(1_000_000);
+    final LocalStore store = new LocalStore(clock::get);
+    final Registry registry = new Registry(store);
+
+    static final UnitFile SLEEP = UnitFile.parse("[Service]\nExecStart=/bin/sleep 100\n");
+    static final UnitFile SLEEP2 = UnitFile.parse("[Service]\nExecStart=/bin/sleep 200\n");
+    static final UnitFile GLOBAL = UnitFile.parse("[Service]\nExecStart=/bin/true\n[X-Fleet]\nGlobal=true\n");
+
+    @Test
+    void putFollowsFleetsDecisionTable() {
+        assertThat(registry.putUnit("a.service", null, DesiredState.LAUNCHED))
+                .isEqualTo(new PutOutcome.Refused(409, "unit does not exist and options field empty"));
+        assertThat(registry.putUnit("a.service", SLEEP, null)).isEqualTo(new PutOutcome.Created(false));
+        assertThat(registry.unit("a.service")).get().extracting(UnitRecord::desired, UnitRecord::hash)
+                .containsExactly(DesiredState.INACTIVE, "1c6fb6f3684bafb0c173d8b8b957ceff031180c1");
+        assertThat(registry.body(SLEEP.hash())).contains(SLEEP);
+        assertThat(registry.putUnit("a.service", SLEEP, null))
+                .isEqualTo(new PutOutcome.Refused(409, "must provide DesiredState to update existing unit"));
+        assertThat(registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED)).isEqualTo(new PutOutcome.Updated());
+        assertThat(registry.putUnit("a.service", null, DesiredState.LOADED)).isEqualTo(new PutOutcome.Updated());
+        assertThat(registry.unit("a.service").orElseThrow().desired()).isEqualTo(DesiredState.LOADED);
+        // new contents replace the unit; without a desired state it becomes inactive, as fleet
+        assertThat(registry.putUnit("a.service", SLEEP2, null)).isEqualTo(new PutOutcome.Created(true));
+        assertThat(registry.unit("a.service").orElseThrow().desired()).isEqualTo(DesiredState.INACTIVE);
+    }
+
+    @Test
+    void templatesCannotBeActivated() {
+        assertThat(registry.putUnit("web@.service", SLEEP, DesiredState.LAUNCHED))
+                .isEqualTo(new PutOutcome.Refused(400, "cannot activate template \"web@.service\""));
+        assertThat(registry.unit("web@.service")).isEmpty();
+        assertThat(registry.putUnit("web@.service", SLEEP, null)).isEqualTo(new PutOutcome.Created(false));
+        assertThat(registry.putUnit("web@.service", null, DesiredState.LOADED))
+                .isEqualTo(new PutOutcome.Refused(400, "cannot activate template \"web@.service\""));
+    }
+
+    @Test
+    void destroyRemovesTheUnitItsScheduleEntryAndItsGlobalMirror() {
+        registry.putUnit("g.service", GLOBAL, DesiredState.LAUNCHED);
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        schedule("a.service", "m1");
+        assertThat(registry.schedule("m1").units()).extracting(Registry.ScheduledUnit::name)
+                .containsExactly("a.service", "g.service");
+        assertThat(registry.destroy("a.service")).isTrue();
+        assertThat(registry.destroy("g.service")).isTrue();
+        assertThat(registry.destroy("g.service")).isFalse();
+        assertThat(registry.schedule("m1").units()).isEmpty();
+        assertThat(registry.units()).isEmpty();
+    }
+
+    @Test
+    void aReplacedUnitKeepsItsMachineAndTheScheduleCarriesTheNewHash() {
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        schedule("a.service", "m1");
+        registry.putUnit("a.service", SLEEP2, DesiredState.LAUNCHED);
+        assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
+        assertThat(registry.schedule("m1").units()).singleElement()
+                .satisfies(u -> assertThat(u.hash()).isEqualTo(SLEEP2.hash()))
+                .satisfies(u -> assertThat(u.contents()).isEqualTo(SLEEP2));
+    }
+
+    @Test
+    void aSecondAgentWithTheSameMachineIdIsRefusedWhileTheFirstIsAlive() {
+        assertThat(registry.register(machine("m1", "s1", 3))).isInstanceOf(Registry.Presence.Registered.class);
+        assertThat(registry.register(machine("m1", "s1", 3))).isInstanceOf(Registry.Presence.Refreshed.class);
+        assertThat(registry.register(machine("m1", "s2", 3))).isInstanceOf(Registry.Presence.Refused.class);
+        clock.addAndGet(3_001);
+        store.tick();
+        assertThat(registry.machines()).isEmpty();
+        assertThat(registry.register(machine("m1", "s2", 3))).isInstanceOf(Registry.Presence.Registered.class);
+    }
+
+    @Test
+    void heartbeatsKeepAMachineAliveAndDoNotWakeItsWatchers() {
+        registry.register(machine("m1", "s1", 3));
+        List<Long> wakes = new ArrayList<>();
+        store.watch("/_fleet/machines", true, store.index() + 1, r -> wakes.add(r.index()));
+        for (int i = 0; i < 5; i++) {
+            clock.addAndGet(2_000);
+            registry.register(machine("m1", "s1", 3));
+            store.tick();
+        }
+        assertThat(registry.machines()).extracting(Machine::id).containsExactly("m1");
+        assertThat(wakes).isEmpty();
+    }
+
+    @Test
+    void metadataIsStaticMergedWithDynamicAndTombstonesDelete() {
+        registry.register(new MachineRecord("m1", "10.0.0.1", Map.of("region", "eu", "disk", "ssd"), "1", "s", 30));
+        registry.patchMetadata(List.of(new Registry.MetadataChange("m1", "region", "us"),
+                new Registry.MetadataChange("m1", "disk", null), new Registry.MetadataChange("m1", "rack", "7")));
+        assertThat(registry.machines()).singleElement().extracting(Machine::metadata)
+                .isEqualTo(Map.of("region", "us", "rack", "7"));
+    }
+
+    @Test
+    void currentStateComesFromTheTargetsReport() {
+        registry.register(machine("m1", "s1", 30));
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        assertThat(registry.currentState(registry.unit("a.service").orElseThrow())).isEqualTo("inactive");
+        schedule("a.service", "m1");
+        assertThat(registry.currentState(registry.unit("a.service").orElseThrow())).isEqualTo("inactive");
+        assertThat(registry.reportStates("m1", "s1", List.of(state("a.service", "m1", false)), List.of())).isTrue();
+        assertThat(registry.currentState(registry.unit("a.service").orElseThrow())).isEqualTo("loaded");
+        registry.reportStates("m1", "s1", List.of(state("a.service", "m1", true)), List.of());
+        assertThat(registry.currentState(registry.unit("a.service").orElseThrow())).isEqualTo("launched");
+        assertThat(registry.reportStates("m1", "other-session", List.of(), List.of("a.service"))).isFalse();
+        registry.reportStates("m1", "s1", List.of(), List.of("a.service"));
+        assertThat(registry.states()).isEmpty();
+    }
+
+    @Test
+    void deregisteringRemovesThePresenceAndOnlyThatMachinesStates() {
+        registry.register(machine("m1", "s1", 30));
+        registry.register(machine("m2", "s2", 30));
+        registry.reportStates("m1", "s1", List.of(state("a.service", "m1", true)), List.of());
+        registry.reportStates("m2", "s2", List.of(state("a.service", "m2", true)), List.of());
+        assertThat(registry.deregister("m1", "wrong")).isFalse();
+        assertThat(registry.deregister("m1", "s1")).isTrue();
+        assertThat(registry.machines()).extracting(Machine::id).containsExactly("m2");
+        assertThat(registry.states()).extracting(UnitState::machineId).containsExactly("m2");
+    }
+
+    @Test
+    void aScheduleWatchWakesOnlyForItsOwnMachine() {
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        registry.putUnit("b.service", SLEEP2, DesiredState.LAUNCHED);
+        List<String> woke = new ArrayList<>();
+        long index = store.index();
+        registry.watchSchedule("m1", index, i -> woke.add("m1"));
+        registry.watchSchedule("m2", index, i -> woke.add("m2"));
+        schedule("b.service", "m2");
+        assertThat(woke).containsExactly("m2");
+        registry.putUnit("g.service", GLOBAL, DesiredState.LAUNCHED); // a global unit concerns everyone
+        assertThat(woke).containsExactly("m2", "m1");
+    }
+
+    @Test
+    void aScheduleWatchFromAnOldIndexAnswersAtOnce() {
+        long before = store.index();
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        schedule("a.service", "m1");
+        List<Long> woke = new ArrayList<>();
+        registry.watchSchedule("m1", before, woke::add);
+        assertThat(woke).hasSize(1);
+    }
+
+    @Test
+    void unusedBodiesAreCollectedButNotOnesInUse() {
+        registry.putUnit("a.service", SLEEP, null);
+        registry.putUnit("b.service", SLEEP2, null);
+        registry.destroy("b.service");
+        EngineWrites writes = new EngineWrites(registry);
+        long fence = writes.claimFence("test", 1);
+        assertThat(writes.collectBodies(fence)).isEqualTo(1);
+        assertThat(store.read("/_fleet/bodies/" + SLEEP.hash(), false)).isInstanceOf(dev.fleet.store.Result.Event.class);
+        assertThat(store.read("/_fleet/bodies/" + SLEEP2.hash(), false)).isInstanceOf(dev.fleet.store.StoreError.class);
+    }
+
+    @Test
+    void anEngineDecisionFailsOnceAnotherEngineHasWrittenTheFence() {
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        EngineWrites old = new EngineWrites(registry);
+        long oldFence = old.claimFence("node1", 1);
+        long newFence = new EngineWrites(registry).claimFence("node2", 2);
+        var applied = old.apply(oldFence, registry.units(), Map.of("a.service", "m1"), Map.of());
+        assertThat(applied.conflicted()).isTrue();
+        assertThat(registry.unit("a.service").orElseThrow().target()).isNull();
+        assertThat(old.fenceHeld(oldFence)).isFalse();
+        assertThat(new EngineWrites(registry).apply(newFence, registry.units(), Map.of("a.service", "m1"), Map.of()).conflicted()).isFalse();
+        assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
+    }
+
+    private void schedule(String unit, String machine) {
+        EngineWrites w = new EngineWrites(registry);
+        long fence = w.claimFence("test", 1);
+        assertThat(w.apply(fence, registry.units(), Map.of(unit, machine), Map.of()).conflicted()).isFalse();
+    }
+
+    static MachineRecord machine(String id, String session, long ttl) {
+        return new MachineRecord(id, "10.0.0.1", Map.of(), "test", session, ttl);
+    }
+
+    static UnitState state(String unit, String machine, boolean launched) {
+        return new UnitState(unit, machine, SLEEP.hash(), "loaded", launched ? "active" : "inactive",
+                launched ? "running" : "dead", launched);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.fleet.api.cluster;
+
+import dev.fleet.engine.Engine;
+import dev.fleet.engine.EngineMetrics;
+import dev.fleet.engine.EngineService;
+import dev.fleet.node.FleetNode;
+import jakarta.ejb.EJB;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+
+/** Prometheus text metrics, named as fleet's ({@code fleet_engine_*}) plus the store's RAFT counters. */
+@ApplicationScoped
+@Path("metrics")
+public class MetricsResource {
+    @EJB
+    FleetNode node;
+
+    @EJB
+    EngineService engine;
+
+    @GET
+    @Produces("text/plain; version=0.0.4")
+    public String metrics() {
+        EngineMetrics m = engine.metrics();
+        var store = node.store();
+        StringBuilder b = new StringBuilder();
+        line(b, "fleet_engine_leader", store.isLeader() ? 1 : 0);
+        line(b, "fleet_engine_leader_start_time", m.leaderSinceMillis() / 1000.0);
+        line(b, "fleet_engine_reconcile_count_total", m.passes());
+        line(b, "fleet_engine_reconcile_failure_count_total{reason=\"conflict\"}", m.conflicts());
+        line(b, "fleet_engine_reconcile_duration_second_sum", m.totalSeconds());
+        line(b, "fleet_engine_task_count_total{type=\"move\"}", m.moved());
+        line(b, "fleet_engine_commit_count_total", m.commits());
+        Engine.PassReport last = m.last();
+        if (last != null) {
+            line(b, "fleet_engine_last_pass_seconds", last.nanos() / 1e9);
+            line(b, "fleet_engine_last_pass_units", last.units());
+            line(b, "fleet_engine_last_pass_machines", last.machines());
+            line(b, "fleet_engine_last_pass_unplaced", last.unplaced());
+        }
+        line(b, "fleet_store_raft_term", store.term());
+        line(b, "fleet_store_raft_commit_index", store.commitIndex());
+        line(b, "fleet_store_raft_applied_index", store.appliedIndex());
+        line(b, "fleet_store_index", store.index());
+        return b.toString();
+    }
+
+    private static void line(StringBuilder b, String name, double value) {
+        b.append(name).append(' ').append(value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value)).append('\n');
+    }
+}

@@ -1,0 +1,188 @@
+package dev.fleet.api.v1;
+
+import dev.fleet.registry.MachineRecord;
+import dev.fleet.registry.Registry;
+import dev.fleet.registry.UnitState;
+import dev.fleet.unit.UnitName;
+import dev.fleet.unit.UnitOption;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonException;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The endpoints agents use (ours; fleet's agents talked to etcd directly), under {@code /fleet/agent/v1}.
+ * Documented in docs/agent-api.md. Pure: the JAX-RS resource adapts and does the long poll.
+ */
+public final class AgentApi {
+    public static final Pattern MACHINE_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$");
+    private static final Pattern HASH = Pattern.compile("^[0-9a-f]{40}$");
+    static final long MIN_TTL = 1;
+    static final long MAX_TTL = 3600;
+
+    private final Registry registry;
+
+    public AgentApi(Registry registry) {
+        this.registry = registry;
+    }
+
+    /** PUT machines/{id}: register, or refresh this agent's registration (heartbeat). */
+    public ApiResponse register(String machineId, ApiRequest req) {
+        if (!MACHINE_ID.matcher(machineId).matches()) {
+            return ApiResponse.error(400, "invalid machine ID");
+        }
+        JsonObject body;
+        try {
+            body = object(req);
+        } catch (IllegalArgumentException e) {
+            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
+        }
+        String session = string(body, "session");
+        if (session == null || session.isEmpty() || session.length() > 128) {
+            return ApiResponse.error(400, "session is required (1 to 128 characters)");
+        }
+        long ttl = body.get("ttl") instanceof JsonNumber n ? n.longValue() : 30;
+        if (ttl < MIN_TTL || ttl > MAX_TTL) {
+            return ApiResponse.error(400, "ttl must be between " + MIN_TTL + " and " + MAX_TTL + " seconds");
+        }
+        Map<String, String> metadata = new TreeMap<>();
+        if (body.get("metadata") instanceof JsonObject md) {
+            for (var e : md.entrySet()) {
+                if (!(e.getValue() instanceof JsonString s)) {
+                    return ApiResponse.error(400, "metadata values must be strings");
+                }
+                metadata.put(e.getKey(), s.getString());
+            }
+        }
+        String ip = string(body, "publicIP");
+        MachineRecord m = new MachineRecord(machineId, ip == null ? "" : ip, metadata, string(body, "version"), session, ttl);
+        Registry.Presence p = registry.register(m);
+        if (p instanceof Registry.Presence.Refused r) {
+            return ApiResponse.error(409, r.message());
+        }
+        return ApiResponse.empty(p instanceof Registry.Presence.Registered ? 201 : 200);
+    }
+
+    /** DELETE machines/{id}?session=S: a clean shutdown; the engine moves the machine's units at once. */
+    public ApiResponse deregister(String machineId, ApiRequest req) {
+        String session = req.first("session");
+        if (!MACHINE_ID.matcher(machineId).matches() || session == null) {
+            return ApiResponse.error(400, "a valid machine ID and the session are required");
+        }
+        return registry.deregister(machineId, session) ? ApiResponse.empty(204)
+                : ApiResponse.error(404, "machine " + machineId + " is not registered by this session");
+    }
+
+    /** GET machines/{id}/schedule: what this machine must run, with the index to wait from. */
+    public ApiResponse schedule(String machineId) {
+        if (!MACHINE_ID.matcher(machineId).matches()) {
+            return ApiResponse.error(400, "invalid machine ID");
+        }
+        Registry.MachineSchedule s = registry.schedule(machineId);
+        JsonArrayBuilder units = Json.createArrayBuilder();
+        for (Registry.ScheduledUnit u : s.units()) {
+            JsonObjectBuilder o = Json.createObjectBuilder().add("name", u.name()).add("hash", u.hash())
+                    .add("desiredState", u.desired().wire());
+            if (u.global()) {
+                o.add("global", true);
+            }
+            JsonArrayBuilder opts = Json.createArrayBuilder();
+            if (u.contents() != null) {
+                for (UnitOption opt : u.contents().options()) {
+                    opts.add(Json.createObjectBuilder().add("section", opt.section()).add("name", opt.name()).add("value", opt.value()));
+                }
+            }
+            units.add(o.add("options", opts));
+        }
+        JsonObjectBuilder md = Json.createObjectBuilder();
+        s.metadata().forEach(md::add);
+        return ApiResponse.json(200, Json.createObjectBuilder().add("machineID", machineId).add("index", s.index())
+                .add("metadata", md).add("units", units).build());
+    }
+
+    /** PUT machines/{id}/states: set and remove this machine's unit states in one transaction. */
+    public ApiResponse reportStates(String machineId, ApiRequest req) {
+        if (!MACHINE_ID.matcher(machineId).matches()) {
+            return ApiResponse.error(400, "invalid machine ID");
+        }
+        JsonObject body;
+        try {
+            body = object(req);
+        } catch (IllegalArgumentException e) {
+            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
+        }
+        List<UnitState> set = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        try {
+            if (body.get("states") instanceof jakarta.json.JsonArray a) {
+                for (JsonValue v : a) {
+                    JsonObject s = v.asJsonObject();
+                    String name = string(s, "name");
+                    String hash = string(s, "hash");
+                    if (name == null || !UnitName.isValid(name)) {
+                        return ApiResponse.error(400, "invalid unit name " + name);
+                    }
+                    if (hash == null || !HASH.matcher(hash).matches()) {
+                        return ApiResponse.error(400, "unit " + name + ": hash must be 40 lowercase hex characters");
+                    }
+                    set.add(new UnitState(name, machineId, hash, orEmpty(string(s, "loadState")),
+                            orEmpty(string(s, "activeState")), orEmpty(string(s, "subState")), s.getBoolean("launched", false)));
+                }
+            }
+            if (body.get("removed") instanceof jakarta.json.JsonArray a) {
+                for (JsonValue v : a) {
+                    String name = ((JsonString) v).getString();
+                    if (!UnitName.isValid(name)) {
+                        return ApiResponse.error(400, "invalid unit name " + name);
+                    }
+                    removed.add(name);
+                }
+            }
+        } catch (ClassCastException | IllegalArgumentException e) {
+            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
+        }
+        String session = string(body, "session");
+        if (session == null || !registry.reportStates(machineId, session, set, removed)) {
+            return ApiResponse.error(409, "machine " + machineId + " is not registered by this session: register again");
+        }
+        return ApiResponse.empty(204);
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static JsonObject object(ApiRequest req) {
+        try {
+            JsonValue v = Json.createReader(new ByteArrayInputStream(req.body())).readValue();
+            if (v.getValueType() != JsonValue.ValueType.OBJECT) {
+                throw new IllegalArgumentException("expected a JSON object");
+            }
+            return v.asJsonObject();
+        } catch (JsonException | IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private static String string(JsonObject o, String key) {
+        JsonValue v = o.get(key);
+        if (v == null || v == JsonValue.NULL) {
+            return null;
+        }
+        if (!(v instanceof JsonString s)) {
+            throw new IllegalArgumentException("field \"" + key + "\" must be a string");
+        }
+        return s.getString();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.fleet.api.v1;
+
+import dev.fleet.node.FleetNode;
+import dev.fleet.registry.Registry;
+import jakarta.ejb.EJB;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.CompletionCallback;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import java.util.concurrent.TimeUnit;
+
+/** The agents' endpoints (docs/agent-api.md): presence, the machine's own schedule (long poll), state reports. */
+@ApplicationScoped
+@Path("fleet/agent/v1/machines/{id}")
+public class AgentResource {
+    /** A schedule long poll ends after this long with the unchanged schedule; the agent polls again. */
+    static final long WAIT_SECONDS = 60;
+
+    @EJB
+    FleetNode node;
+
+    @PUT
+    @Consumes("*/*")
+    public Response register(@PathParam("id") String id, @Context UriInfo uri, byte[] body) {
+        return call(() -> agent().register(id, request("PUT", uri, body)));
+    }
+
+    @DELETE
+    public Response deregister(@PathParam("id") String id, @Context UriInfo uri) {
+        return call(() -> agent().deregister(id, request("DELETE", uri, null)));
+    }
+
+    @PUT
+    @Path("states")
+    @Consumes("*/*")
+    public Response states(@PathParam("id") String id, @Context UriInfo uri, byte[] body) {
+        return call(() -> agent().reportStates(id, request("PUT", uri, body)));
+    }
+
+    /** The schedule now, or with {@code wait=true&waitIndex=N} once something after index N concerns this machine. */
+    @GET
+    @Path("schedule")
+    public void schedule(@PathParam("id") String id, @QueryParam("wait") boolean wait, @QueryParam("waitIndex") Long waitIndex,
+                         @Suspended AsyncResponse async) {
+        if (!node.isReady()) {
+            async.resume(FleetV1Resource.toResponse(ApiResponse.error(503, "fleet server unable to communicate with etcd"), false));
+            return;
+        }
+        if (!wait || waitIndex == null || !AgentApi.MACHINE_ID.matcher(id).matches()) {
+            async.resume(call(() -> agent().schedule(id)));
+            return;
+        }
+        Registry registry = node.registry();
+        Runnable cancel = registry.watchSchedule(id, waitIndex, index -> async.resume(call(() -> agent().schedule(id))));
+        async.register((CompletionCallback) t -> cancel.run());
+        try {
+            async.setTimeoutHandler(a -> {
+                cancel.run();
+                a.resume(call(() -> agent().schedule(id)));
+            });
+            async.setTimeout(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (IllegalStateException alreadyAnswered) {
+            cancel.run(); // the change was already there: answered at once
+        }
+    }
+
+    private static ApiRequest request(String method, UriInfo uri, byte[] body) {
+        return new ApiRequest(method, uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, body);
+    }
+
+    private Response call(java.util.function.Supplier<ApiResponse> handler) {
+        if (!node.isReady()) {
+            return FleetV1Resource.toResponse(ApiResponse.error(503, "fleet server unable to communicate with etcd"), false);
+        }
+        return FleetV1Resource.toResponse(FleetV1Resource.dispatch(() -> {
+            try {
+                return handler.get();
+            } catch (IllegalArgumentException e) {
+                return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
+            }
+        }), true);
+    }
+
+    private AgentApi agent() {
+        return new AgentApi(node.registry());
+    }
+}

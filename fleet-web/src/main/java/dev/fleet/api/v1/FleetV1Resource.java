@@ -1,0 +1,120 @@
+package dev.fleet.api.v1;
+
+import dev.fleet.engine.EngineService;
+import dev.fleet.node.FleetNode;
+import dev.fleet.registry.RegistryException;
+import dev.fleet.store.raft.StoreUnavailableException;
+import jakarta.ejb.EJB;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.OPTIONS;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** fleet's API v1 (and its /v1-alpha alias) over HTTP: adapts JAX-RS to the pure {@link FleetApi}. */
+@ApplicationScoped
+@Path("{path: (fleet/v1|v1-alpha)(/.*)?}")
+public class FleetV1Resource {
+    private static final Logger LOG = Logger.getLogger(FleetV1Resource.class.getName());
+    public static final String SERVER = "fleetd/" + FleetV1Resource.class.getPackage().getImplementationVersion();
+
+    @EJB
+    FleetNode node;
+
+    @EJB
+    EngineService engine;
+
+    private volatile FleetApi api;
+
+    @GET
+    public Response get(@Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle("GET", uri, headers, null);
+    }
+
+    @PUT
+    @Consumes("*/*")
+    public Response put(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+        return handle("PUT", uri, headers, body);
+    }
+
+    @DELETE
+    public Response delete(@Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle("DELETE", uri, headers, null);
+    }
+
+    @PATCH
+    @Consumes("*/*")
+    public Response patch(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+        return handle("PATCH", uri, headers, body);
+    }
+
+    @POST
+    @Consumes("*/*")
+    public Response post(@Context UriInfo uri, @Context HttpHeaders headers, byte[] body) {
+        return handle("POST", uri, headers, body);
+    }
+
+    @OPTIONS
+    public Response options(@Context UriInfo uri, @Context HttpHeaders headers) {
+        return handle("OPTIONS", uri, headers, null);
+    }
+
+    private Response handle(String method, UriInfo uri, HttpHeaders headers, byte[] body) {
+        if (!node.isReady()) { // as fleet: 503 without the Server header until the store is reachable
+            return toResponse(ApiResponse.error(503, "fleet server unable to communicate with etcd"), false);
+        }
+        List<String> types = headers.getRequestHeader(HttpHeaders.CONTENT_TYPE);
+        ApiRequest req = new ApiRequest(method, uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), types, body);
+        return toResponse(dispatch(() -> api().handle(req)), true);
+    }
+
+    /** Store trouble becomes 503/500 with fleet's error JSON; nothing was half-applied (transactions). */
+    static ApiResponse dispatch(java.util.function.Supplier<ApiResponse> call) {
+        try {
+            return call.get();
+        } catch (StoreUnavailableException e) {
+            return ApiResponse.error(503, "fleet server unable to communicate with etcd: " + e.getMessage());
+        } catch (RegistryException e) {
+            return ApiResponse.error(500, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "fleet API request failed", e);
+            return ApiResponse.error(500, e.toString());
+        }
+    }
+
+    static Response toResponse(ApiResponse r, boolean serverHeader) {
+        Response.ResponseBuilder b = Response.status(r.status());
+        if (serverHeader) {
+            b.header("Server", SERVER);
+        }
+        if (r.jsonType() || r.body() != null) {
+            b.type("application/json");
+        }
+        if (r.body() != null) {
+            b.entity(r.body());
+        }
+        return b.build();
+    }
+
+    private FleetApi api() {
+        FleetApi a = api;
+        if (a == null) {
+            a = new FleetApi(node.registry(), engine::nudge);
+            api = a;
+        }
+        return a;
+    }
+}
