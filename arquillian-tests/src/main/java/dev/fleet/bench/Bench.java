@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@code bin/fleet-bench}: {@code store [StoreBench options]} starts three fleet nodes and compares them with a
- * three-member etcd 3.4 in the same run; {@code boot [runs]} measures a node's time to ready.
+ * three-member etcd 3.4 in the same run; {@code boot [runs]} measures a node's time to ready; {@code scale
+ * [ScaleBench options]} places many units on many simulated machines.
  */
 public final class Bench {
     private Bench() { }
@@ -22,8 +23,10 @@ public final class Bench {
         switch (what) {
             case "store" -> store(rest);
             case "boot" -> NodeBootBench.main(rest);
+            case "scale" -> ScaleBench.main(rest);
             default -> {
-                System.err.println("usage: fleet-bench store [--seconds=10] [--clients=16] [--out=DIR] ... | fleet-bench boot [RUNS]");
+                System.err.println("usage: fleet-bench store [--seconds=10] [--clients=16] [--out=DIR] ... | fleet-bench boot [RUNS]"
+                        + " | fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30] [--timeout=600]");
                 System.exit(what.equals("help") ? 0 : 2);
             }
         }

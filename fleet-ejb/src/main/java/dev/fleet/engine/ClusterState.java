@@ -2,6 +2,7 @@ package dev.fleet.engine;
 
 import dev.fleet.engine.ClusterSnapshot.Unit;
 import dev.fleet.unit.DesiredState;
+import dev.fleet.unit.Glob;
 import dev.fleet.unit.Requirements;
 
 import java.util.ArrayList;
@@ -26,13 +27,14 @@ final class ClusterState {
         final String id;
         final Map<String, String> metadata;
         int load;
-        /** Placed non-global units; the subsets carrying Conflicts/Replaces make the reverse checks cheap. */
+        /** Placed non-global units, and the subset declaring Replaces (rare: scanned). */
         final TreeSet<String> units = new TreeSet<>();
-        final TreeSet<String> withConflicts = new TreeSet<>();
         final TreeSet<String> withReplaces = new TreeSet<>();
         /** Non-inactive global units this machine qualifies for (static during a plan). */
         final TreeSet<String> globals = new TreeSet<>();
-        final TreeSet<String> globalsWithConflicts = new TreeSet<>();
+        /** {@link ConflictIndex}: pattern id -> units here (placed or global) matched by / declaring it. */
+        final Map<Integer, TreeSet<String>> matching = new HashMap<>();
+        final Map<Integer, TreeSet<String>> declaring = new HashMap<>();
         /** Every ordered index holding this slot; it must leave them while its load changes. */
         final List<TreeSet<Slot>> indexes = new ArrayList<>();
 
@@ -49,6 +51,7 @@ final class ClusterState {
 
     /** fleet's scheduler order: fewest units first, then the lowest machine ID. */
     static final Comparator<Slot> BY_LOAD = Comparator.comparingInt((Slot s) -> s.load).thenComparing(s -> s.id);
+    static final Comparator<Slot> BY_ID = Comparator.comparing((Slot s) -> s.id);
 
     /** Every unit by name; name order is the order decisions are taken in. */
     final TreeMap<String, Unit> units = new TreeMap<>();
@@ -57,11 +60,18 @@ final class ClusterState {
     private final TreeSet<Slot> byLoad = new TreeSet<>(BY_LOAD);
     private final Map<Map<String, Set<String>>, TreeSet<Slot>> byMetadata = new HashMap<>();
     private final Map<String, List<Slot>> byIdPrefix = new HashMap<>();
+    private final Map<Fit, List<Slot>> fitting = new HashMap<>();
     /** Non-inactive global unit -> number of machines it qualifies for. */
     private final Map<String, Integer> globalSpread = new HashMap<>();
+    private final ConflictIndex conflicts;
+    /** Compiled Replaces globs per unit: the same few are tried against many names. */
+    private final Map<String, Glob[]> replaceGlobs = new HashMap<>();
+    /** Counts units taken off machines: only that can make a unit that fitted nowhere fit somewhere. */
+    private int removals;
 
     ClusterState(ClusterSnapshot s) {
         s.units().forEach(u -> units.put(u.name(), u));
+        conflicts = new ConflictIndex(units.values(), this::requirements);
         s.machines().stream().sorted(Comparator.comparing(ClusterSnapshot.Machine::id))
                 .forEach(m -> slots.put(m.id(), new Slot(m.id(), m.metadata())));
         for (Slot slot : slots.values()) {
@@ -94,9 +104,7 @@ final class ClusterState {
         for (Slot slot : slots.values()) {
             if (r.machineIdMatches(slot.id) && r.metadataSatisfiedBy(slot.metadata)) {
                 slot.globals.add(g.name());
-                if (!r.conflicts().isEmpty()) {
-                    slot.globalsWithConflicts.add(g.name());
-                }
+                conflicts.add(g.name(), slot);
                 slot.load++;
                 n++;
             }
@@ -115,6 +123,33 @@ final class ClusterState {
     Requirements requirements(String unit) {
         Unit u = units.get(unit);
         return u == null ? Requirements.NONE : u.requirements();
+    }
+
+    /** The first (by name) unit counted on {@code slot} that conflicts with {@code unit} either way, or null. */
+    String firstConflict(String unit, Slot slot) {
+        return conflicts.firstConflict(unit, slot);
+    }
+
+    /** {@code Requirements.replacesUnit}, with the globs compiled once per plan. */
+    boolean replaces(String unit, String other) {
+        return anyMatches(replaceGlobs.computeIfAbsent(unit, k -> compile(requirements(k).replaces())), other);
+    }
+
+    private static Glob[] compile(List<String> patterns) {
+        return patterns.stream().map(Glob::compile).toArray(Glob[]::new);
+    }
+
+    private static boolean anyMatches(Glob[] globs, String name) {
+        for (Glob g : globs) {
+            if (g.matches(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int removals() {
+        return removals;
     }
 
     Slot slotOf(String unit) {
@@ -145,18 +180,17 @@ final class ClusterState {
     void remove(String unit) {
         Slot slot = placement.remove(unit);
         slot.units.remove(unit);
-        slot.withConflicts.remove(unit);
         slot.withReplaces.remove(unit);
+        conflicts.remove(unit, slot);
         changeLoad(slot, -1);
+        removals++;
     }
 
     private void add(String unit, Slot slot) {
         Requirements r = requirements(unit);
         placement.put(unit, slot);
         slot.units.add(unit);
-        if (!r.conflicts().isEmpty()) {
-            slot.withConflicts.add(unit);
-        }
+        conflicts.add(unit, slot);
         if (!r.replaces().isEmpty()) {
             slot.withReplaces.add(unit);
         }
@@ -219,6 +253,16 @@ final class ClusterState {
         }
         out.addAll(byIdPrefix.getOrDefault(machineId, List.of()));
         return out;
+    }
+
+    private record Fit(String machineId, Map<String, Set<String>> metadata) { }
+
+    /** Machines passing MachineID and MachineMetadata, in ID order; both are fixed during a plan. */
+    List<Slot> fitting(Requirements r) {
+        return fitting.computeIfAbsent(new Fit(r.machineId(), r.metadata()), k -> {
+            var withId = r.machineId() == null ? slots.values() : machinesWithId(r.machineId());
+            return withId.stream().filter(s -> r.metadataSatisfiedBy(s.metadata)).sorted(BY_ID).toList();
+        });
     }
 
     /** Machine metadata is fixed during a plan, so each distinct MachineMetadata gets its own ordered set. */

@@ -5,9 +5,12 @@ import dev.fleet.engine.ClusterState.Slot;
 import dev.fleet.unit.Requirements;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /** fleet's AbleToRun (§3.3): can a unit run on a machine, given who already runs there? */
@@ -21,11 +24,16 @@ final class Eligibility {
      * {@code failed == null}: eligible, and placing the unit there displaces {@code displaces} (units it
      * replaces). {@code REPLACED}: a unit there replaces this one, so it must not stay or go there.
      */
-    record Verdict(Stage failed, String why, List<String> displaces) {
+    record Verdict(Stage failed, Supplier<String> reason, List<String> displaces) {
         static final Verdict OK = new Verdict(null, null, List.of());
 
         boolean ok() {
             return failed == null;
+        }
+
+        /** Built on demand: most failed checks only mean "try the next machine". */
+        String why() {
+            return reason == null ? null : reason.get();
         }
     }
 
@@ -33,64 +41,50 @@ final class Eligibility {
         String name = u.name();
         Requirements r = u.requirements();
         if (!r.machineIdMatches(slot.id)) {
-            return fail(Stage.MACHINE_ID, "requires machine " + r.machineId());
+            return fail(Stage.MACHINE_ID, () -> "requires machine " + r.machineId());
         }
-        Map<String, Set<String>> unmet = unmetMetadata(r, slot.metadata);
-        if (!unmet.isEmpty()) {
-            return fail(Stage.METADATA, "metadata " + metadataText(unmet) + " not met");
+        if (!r.metadataSatisfiedBy(slot.metadata)) {
+            return fail(Stage.METADATA, () -> "metadata " + metadataText(unmetMetadata(r, slot.metadata)) + " not met");
         }
         for (String peer : r.machineOf()) {
             if (!st.present(peer, slot)) {
-                return fail(Stage.PEER, "MachineOf peer " + peer + " not here");
+                return fail(Stage.PEER, () -> "MachineOf peer " + peer + " not here");
             }
         }
-        String conflict = conflictOn(st, name, r, slot);
+        String conflict = st.firstConflict(name, slot);
         if (conflict != null) {
-            return fail(Stage.CONFLICT, "conflicts with " + conflict);
+            return fail(Stage.CONFLICT, () -> "conflicts with " + conflict);
         }
         return replaces(st, name, r, slot);
     }
 
-    private static Verdict fail(Stage stage, String why) {
+    private static Verdict fail(Stage stage, Supplier<String> why) {
         return new Verdict(stage, why, List.of());
     }
 
-    /** The first (by name) unit on the machine that conflicts with {@code name}, either direction, or null. */
-    private static String conflictOn(ClusterState st, String name, Requirements r, Slot slot) {
-        String found = null;
-        if (!r.conflicts().isEmpty()) {
-            found = min(found, first(slot.units, name, e -> r.conflictsWith(e)));
-            found = min(found, first(slot.globals, name, e -> r.conflictsWith(e)));
-        }
-        // A unit never conflicts with itself, so units sharing one Conflicts glob (web@*.service) still work.
-        found = min(found, first(slot.withConflicts, name, e -> st.requirements(e).conflictsWith(name)));
-        found = min(found, first(slot.globalsWithConflicts, name, e -> st.requirements(e).conflictsWith(name)));
-        return found;
-    }
-
     /**
-     * Replaces between placed non-global units; a mutual pair is ignored (as fleet), and a global unit can be
-     * neither moved nor move anything.
+     * Replaces between placed non-global units (a global unit is never moved, nor moves anything); a mutual
+     * pair is ignored, as fleet does, since each would evict the other forever.
      */
     private static Verdict replaces(ClusterState st, String name, Requirements r, Slot slot) {
         String replacedBy = first(slot.withReplaces, name,
-                e -> st.requirements(e).replacesUnit(name) && !r.replacesUnit(e));
+                e -> st.replaces(e, name) && !st.replaces(name, e));
         if (replacedBy != null) {
-            return fail(Stage.REPLACED, "replaced by " + replacedBy);
+            return fail(Stage.REPLACED, () -> "replaced by " + replacedBy);
         }
-        if (r.replaces().isEmpty() || r.global()) {
+        if (r.replaces().isEmpty()) {
             return Verdict.OK;
         }
         List<String> displaced = new ArrayList<>();
         for (String e : slot.units) {
-            if (!e.equals(name) && r.replacesUnit(e) && !st.requirements(e).replacesUnit(name)) {
+            if (!e.equals(name) && st.replaces(name, e) && !st.replaces(e, name)) {
                 displaced.add(e);
             }
         }
         return displaced.isEmpty() ? Verdict.OK : new Verdict(null, null, List.copyOf(displaced));
     }
 
-    private static String first(Iterable<String> sortedNames, String self, java.util.function.Predicate<String> p) {
+    private static String first(Iterable<String> sortedNames, String self, Predicate<String> p) {
         for (String e : sortedNames) {
             if (!e.equals(self) && p.test(e)) {
                 return e;
@@ -99,16 +93,9 @@ final class Eligibility {
         return null;
     }
 
-    private static String min(String a, String b) {
-        return a == null ? b : b == null ? a : a.compareTo(b) <= 0 ? a : b;
-    }
-
     /** The MachineMetadata keys a machine fails, with their allowed values, in declaration order. */
-    static Map<String, Set<String>> unmetMetadata(Requirements r, Map<String, String> machineMetadata) {
-        if (r.metadata().isEmpty() || r.metadataSatisfiedBy(machineMetadata)) {
-            return Map.of();
-        }
-        Map<String, Set<String>> unmet = new java.util.LinkedHashMap<>();
+    private static Map<String, Set<String>> unmetMetadata(Requirements r, Map<String, String> machineMetadata) {
+        Map<String, Set<String>> unmet = new LinkedHashMap<>();
         r.metadata().forEach((k, values) -> {
             if (!values.contains(machineMetadata.get(k))) {
                 unmet.put(k, values);

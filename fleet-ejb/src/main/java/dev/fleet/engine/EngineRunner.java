@@ -52,7 +52,11 @@ public final class EngineRunner {
         });
         if (!(w instanceof WatchStart.Waiting)) { // already happened, or history cleared: act and follow from now
             requestPass();
-            executor.execute(() -> follow(dir, store.index() + 1));
+            try {
+                executor.execute(() -> follow(dir, store.index() + 1));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "engine stopped following " + dir + "; it still acts on every tick", e);
+            }
         }
     }
 
@@ -60,7 +64,17 @@ public final class EngineRunner {
     public void requestPass() {
         dirty.set(true);
         if (!stopped && running.compareAndSet(false, true)) {
+            submitDrain();
+        }
+    }
+
+    /** An executor may refuse work (e.g. while the application starts); never leave "running" set then. */
+    private void submitDrain() {
+        try {
             executor.execute(this::drain);
+        } catch (RuntimeException e) {
+            running.set(false);
+            LOG.log(Level.FINE, "engine pass not started; the next tick retries", e);
         }
     }
 
@@ -72,14 +86,14 @@ public final class EngineRunner {
                     if (r.conflicted()) {
                         dirty.set(true); // decide again on a fresh snapshot
                     }
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | LinkageError | AssertionError e) { // an executor would swallow it silently
                     LOG.log(Level.WARNING, "engine pass failed; the next tick retries", e);
                 }
             }
         } finally {
             running.set(false);
             if (dirty.get() && !stopped && running.compareAndSet(false, true)) {
-                executor.execute(this::drain);
+                submitDrain();
             }
         }
     }

@@ -10,15 +10,13 @@ import jakarta.ejb.DependsOn;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
-import jakarta.ejb.Timeout;
-import jakarta.ejb.TimerConfig;
-import jakarta.ejb.TimerService;
+import jakarta.ejb.Schedule;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 
 /**
- * The engine's shell on every node: a non-persistent timer (and store changes) ask for passes; the pass
+ * The engine's shell on every node: a non-persistent timer (every second) (and store changes) ask for passes; the pass
  * acts only while this node is the RAFT leader, and its writes are fenced (see {@link Engine}).
  */
 @Singleton
@@ -27,14 +25,8 @@ import jakarta.enterprise.concurrent.ManagedExecutorService;
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class EngineService {
-    /** fleet reconciled every 2 s; we tick every second and react to changes at once. */
-    static final long TICK_MILLIS = Long.getLong("fleet.engine.tickMillis", 1000);
-
     @EJB
     FleetNode node;
-
-    @Resource
-    TimerService timers;
 
     @Resource
     ManagedExecutorService executor;
@@ -48,10 +40,13 @@ public class EngineService {
         Engine engine = new Engine(node.registry(), node.settings().name(), store::isLeader, store::term, metrics);
         runner = new EngineRunner(engine, node.registry(), executor);
         runner.start();
-        timers.createIntervalTimer(TICK_MILLIS, TICK_MILLIS, new TimerConfig("fleet-engine", false));
     }
 
-    @Timeout
+    /**
+     * fleet reconciled every 2 s; we tick every second and react to changes at once. Non-persistent: the
+     * persistent timer store needs Payara's Hazelcast, which is off.
+     */
+    @Schedule(second = "*", minute = "*", hour = "*", persistent = false)
     void tick() {
         runner.requestPass();
     }

@@ -26,6 +26,8 @@ public final class Placement {
 
     private final ClusterState st;
     private final List<Decision> log = new ArrayList<>();
+    /** Unit -> {@link ClusterState#removals()} when it last fitted nowhere. */
+    private final Map<String, Integer> failedAt = new HashMap<>();
 
     private Placement(ClusterSnapshot s) {
         this.st = new ClusterState(s);
@@ -89,7 +91,7 @@ public final class Placement {
 
     private void schedulePass() {
         for (Unit u : st.units.values()) {
-            if (!wantsMachine(u) || st.slotOf(u.name()) != null) {
+            if (!wantsMachine(u) || st.slotOf(u.name()) != null || stillHopeless(u)) {
                 continue;
             }
             Slot chosen = null;
@@ -101,7 +103,9 @@ public final class Placement {
                     break;
                 }
             }
-            if (chosen != null) {
+            if (chosen == null) {
+                failedAt.put(u.name(), st.removals());
+            } else {
                 Slot to = chosen;
                 st.place(u.name(), to);
                 log.add(new Decision.Schedule(u.name(), to.id,
@@ -109,6 +113,15 @@ public final class Placement {
                 verdict.displaces().forEach(e -> displace(e, to, "replaced by " + u.name()));
             }
         }
+    }
+
+    /**
+     * Placing units only adds conflicts, so a unit that fitted nowhere still fits nowhere unless some unit left
+     * a machine since, or it waits for a MachineOf peer (cheap to ask: one candidate at most).
+     */
+    private boolean stillHopeless(Unit u) {
+        Integer at = failedAt.get(u.name());
+        return at != null && at == st.removals() && u.requirements().machineOf().isEmpty();
     }
 
     /** Replaces: the replaced unit goes to the least-loaded other machine, unchecked, as fleet does. */

@@ -7,6 +7,7 @@ import dev.fleet.engine.Eligibility.Verdict;
 import dev.fleet.unit.Requirements;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,47 +31,52 @@ final class UnplaceableReason {
             return "no machines available";
         }
         Requirements r = u.requirements();
-        List<Miss> misses = new ArrayList<>();
-        Stage furthest = Stage.MACHINE_ID;
-        for (Slot slot : st.slots.values()) {
-            Verdict v = Eligibility.check(st, u, slot);
-            if (v.ok()) {
-                return "waiting for the next pass"; // only if the plan stopped before settling
-            }
-            misses.add(new Miss(slot, v));
-            furthest = v.failed().compareTo(furthest) > 0 ? v.failed() : furthest;
-        }
-        if (furthest == Stage.MACHINE_ID) {
+        Collection<Slot> withId = r.machineId() == null ? st.slots.values() : st.machinesWithId(r.machineId());
+        if (withId.isEmpty()) {
             return "no machine with id " + r.machineId();
         }
-        if (furthest == Stage.METADATA) {
-            return "no machine with metadata " + Eligibility.metadataText(missingMetadata(st, r));
+        List<Slot> fit = st.fitting(r);
+        if (fit.isEmpty()) {
+            return "no machine with metadata " + Eligibility.metadataText(missingMetadata(withId, r));
         }
         for (String peer : r.machineOf()) {
             if (!st.scheduledAnywhere(peer)) {
                 return "MachineOf peer " + peer + " is not scheduled";
             }
         }
-        // Machines with another ID are no candidates: leave them out of the story.
-        misses.removeIf(m -> m.verdict().failed() == Stage.MACHINE_ID);
-        String why = misses.get(0).verdict().why();
-        if (misses.stream().allMatch(m -> m.verdict().why().equals(why))) {
-            if (misses.size() == st.slots.size()) {
-                return why + " on every machine";
+        // Only machines with the right ID and metadata are checked in full: the rest fail for a known reason.
+        List<Miss> misses = new ArrayList<>(fit.size());
+        for (Slot slot : fit) {
+            Verdict v = Eligibility.check(st, u, slot);
+            if (v.ok()) {
+                return "waiting for the next pass"; // only if the plan stopped before settling
             }
-            return misses.size() == 1 ? why + " on " + misses.get(0).slot().id
-                    : why + " on every machine with id " + r.machineId();
+            misses.add(new Miss(slot, v));
         }
-        // The machines that came closest first, then by ID.
-        misses.sort(Comparator.comparing((Miss m) -> m.verdict().failed()).reversed()
-                .thenComparing(m -> m.slot().id));
+        if (fit.size() == withId.size()) {
+            Stage stage = misses.get(0).verdict().failed();
+            String why = misses.get(0).verdict().why();
+            if (misses.stream().allMatch(m -> m.verdict().failed() == stage && m.verdict().why().equals(why))) {
+                if (withId.size() == st.slots.size()) {
+                    return why + " on every machine";
+                }
+                return withId.size() == 1 ? why + " on " + fit.get(0).id : why + " on every machine with id " + r.machineId();
+            }
+        }
+        // The machines that came closest first, then by ID; metadata misses only fill up a short list.
+        misses.sort(Comparator.comparing((Miss m) -> m.verdict().failed()).reversed().thenComparing(m -> m.slot().id));
+        if (misses.size() < SHOWN) {
+            withId.stream().filter(s -> !r.metadataSatisfiedBy(s.metadata)).sorted(ClusterState.BY_ID)
+                    .limit(SHOWN - misses.size()).forEach(s -> misses.add(new Miss(s, Eligibility.check(st, u, s))));
+        }
         StringBuilder sb = new StringBuilder("no machine can run it: ");
-        for (int i = 0; i < Math.min(SHOWN, misses.size()); i++) {
+        int shown = Math.min(SHOWN, misses.size());
+        for (int i = 0; i < shown; i++) {
             sb.append(i == 0 ? "" : "; ").append(misses.get(i).slot().id).append(": ")
                     .append(misses.get(i).verdict().why());
         }
-        if (misses.size() > SHOWN) {
-            sb.append("; +").append(misses.size() - SHOWN).append(" more");
+        if (withId.size() > shown) {
+            sb.append("; +").append(withId.size() - shown).append(" more");
         }
         return sb.toString();
     }
@@ -79,9 +85,7 @@ final class UnplaceableReason {
      * The narrowest MachineMetadata statement no machine (with the right ID) meets: a single key nobody
      * has, else the whole requirement (each key exists somewhere, never all together).
      */
-    private static Map<String, Set<String>> missingMetadata(ClusterState st, Requirements r) {
-        List<Slot> candidates = r.machineId() == null ? new ArrayList<>(st.slots.values())
-                : new ArrayList<>(st.machinesWithId(r.machineId()));
+    private static Map<String, Set<String>> missingMetadata(Collection<Slot> candidates, Requirements r) {
         for (Map.Entry<String, Set<String>> e : r.metadata().entrySet()) {
             boolean anyone = candidates.stream().anyMatch(s -> e.getValue().contains(s.metadata.get(e.getKey())));
             if (!anyone) {

@@ -55,57 +55,63 @@ public final class EngineWrites {
      */
     public Applied apply(long fenceIndex, List<UnitRecord> units, Map<String, String> targets, Map<String, String> reasons) {
         Condition fence = new Condition(Keys.ENGINE_LEADER, null, null, fenceIndex);
-        int commits = 0;
-        int changed = 0;
-        List<UnitRecord> moves = new ArrayList<>();
+        Map<String, String> current = registry.unplacedReasons();
+        long now = store.now();
+        // one change per unit: its move and its reason travel in the same transaction
+        List<List<Command>> changes = new ArrayList<>();
+        List<Condition> unitConditions = new ArrayList<>();
+        Set<String> unitNames = new HashSet<>();
+        int moved = 0;
         for (UnitRecord u : units) {
-            if (!u.global() && !Objects.equals(u.target(), targets.get(u.name()))) {
-                moves.add(u);
-            }
-        }
-        for (int from = 0; from < moves.size(); from += CHUNK) {
-            long now = store.now();
-            List<Condition> conditions = new ArrayList<>();
-            conditions.add(fence);
+            unitNames.add(u.name());
             List<Command> ops = new ArrayList<>();
-            for (UnitRecord u : moves.subList(from, Math.min(moves.size(), from + CHUNK))) {
-                UnitRecord moved = u.withTarget(targets.get(u.name()));
-                conditions.add(new Condition(Keys.unit(u.name()), null, null, u.index()));
-                ops.add(Registry.put(now, Keys.unit(u.name()), moved.encode()));
+            Condition cond = null;
+            if (!u.global() && !Objects.equals(u.target(), targets.get(u.name()))) {
+                UnitRecord next = u.withTarget(targets.get(u.name()));
+                cond = new Condition(Keys.unit(u.name()), null, null, u.index());
+                ops.add(Registry.put(now, Keys.unit(u.name()), next.encode()));
                 if (u.target() != null) {
                     ops.add(Registry.delete(now, Keys.schedule(u.target(), u.name())));
                 }
-                if (moved.target() != null) {
-                    ops.add(Registry.put(now, Keys.schedule(moved.target(), u.name()), moved.scheduleEntry()));
+                if (next.target() != null) {
+                    ops.add(Registry.put(now, Keys.schedule(next.target(), u.name()), next.scheduleEntry()));
                 }
+                moved++;
             }
-            commits++;
-            if (!Registry.ok(store.submit(new Command.Txn(now, conditions, ops)))) {
-                return new Applied(changed, 0, 0, commits, true);
+            String why = reasons.get(u.name());
+            if (why != null && !why.equals(current.get(u.name()))) {
+                ops.add(Registry.put(now, Keys.unplaced(u.name()), why));
+            } else if (why == null && current.containsKey(u.name())) {
+                ops.add(Registry.delete(now, Keys.unplaced(u.name())));
             }
-            changed += ops.size() > 0 ? Math.min(CHUNK, moves.size() - from) : 0;
-        }
-        // reasons: only what changed, so a steady state writes nothing
-        Map<String, String> current = registry.unplacedReasons();
-        List<Command> reasonOps = new ArrayList<>();
-        long now = store.now();
-        Set<String> unitNames = new HashSet<>();
-        units.forEach(u -> unitNames.add(u.name()));
-        reasons.forEach((unit, why) -> {
-            if (unitNames.contains(unit) && !why.equals(current.get(unit))) {
-                reasonOps.add(Registry.put(now, Keys.unplaced(unit), why));
-            }
-        });
-        current.keySet().stream().filter(unit -> !reasons.containsKey(unit))
-                .forEach(unit -> reasonOps.add(Registry.delete(now, Keys.unplaced(unit))));
-        for (int from = 0; from < reasonOps.size(); from += CHUNK * 2) {
-            commits++;
-            var chunk = reasonOps.subList(from, Math.min(reasonOps.size(), from + CHUNK * 2));
-            if (!Registry.ok(store.submit(new Command.Txn(now, List.of(fence), chunk)))) {
-                return new Applied(changed, from, 0, commits, true);
+            if (!ops.isEmpty()) {
+                changes.add(ops);
+                unitConditions.add(cond);
             }
         }
-        return new Applied(changed, reasonOps.size(), 0, commits, false);
+        for (String unit : current.keySet()) { // reasons of units destroyed meanwhile
+            if (!unitNames.contains(unit)) {
+                changes.add(List.of(Registry.delete(now, Keys.unplaced(unit))));
+                unitConditions.add(null);
+            }
+        }
+        int commits = 0;
+        for (int from = 0; from < changes.size(); from += CHUNK) {
+            List<Condition> conditions = new ArrayList<>();
+            conditions.add(fence);
+            List<Command> ops = new ArrayList<>();
+            for (int i = from; i < Math.min(changes.size(), from + CHUNK); i++) {
+                if (unitConditions.get(i) != null) {
+                    conditions.add(unitConditions.get(i));
+                }
+                ops.addAll(changes.get(i));
+            }
+            commits++;
+            if (!Registry.ok(store.submit(new Command.Txn(store.now(), conditions, ops)))) {
+                return new Applied(moved, changes.size(), 0, commits, true);
+            }
+        }
+        return new Applied(moved, changes.size(), 0, commits, false);
     }
 
     /**

@@ -79,6 +79,16 @@ class EngineTest {
     }
 
     @Test
+    void withoutMachinesAUnitWaitsWithAReasonAndIsPlacedWhenOneRegisters() {
+        registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
+        engine.pass();
+        assertThat(registry.unplacedReason("a.service")).isPresent();
+        machine("m1", "s1", Map.of());
+        engine.pass();
+        assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
+    }
+
+    @Test
     void globalUnitsAreNeverPlacedButCountInLoads() {
         machine("m1", "s1", Map.of("role", "edge"));
         machine("m2", "s2", Map.of());

@@ -65,6 +65,11 @@ public final class Glob {
         return g;
     }
 
+    /** The one name this pattern matches when it has no meta characters (lets callers index it), else null. */
+    public String literal() {
+        return literal;
+    }
+
     /** False for a malformed pattern. */
     public boolean valid() {
         return chunks != null;
@@ -77,25 +82,27 @@ public final class Glob {
         if (chunks == null) {
             return false;
         }
-        int[] s = name.codePoints().toArray();
+        // Walks the String by code points (no copy): unit names are matched thousands of times a second.
+        int end = name.length();
         int pos = 0;
         outer:
         for (int k = 0; k < chunks.length; k++) {
             Chunk c = chunks[k];
             boolean last = k == chunks.length - 1;
             if (c.star && c.terms.length == 0) {
-                return indexOfSlash(s, pos) < 0; // trailing star eats the rest unless it holds a '/'
+                return name.indexOf('/', pos) < 0; // trailing star eats the rest unless it holds a '/'
             }
-            int t = matchTerms(c.terms, s, pos);
-            if (t >= 0 && (t == s.length || !last)) {
+            int t = matchTerms(c.terms, name, pos);
+            if (t >= 0 && (t == end || !last)) {
                 pos = t;
                 continue;
             }
             if (c.star) {
                 // Leftmost match after skipping 1..n non-'/' characters; chunks have a fixed width.
-                for (int i = pos; i < s.length && s[i] != '/'; i++) {
-                    t = matchTerms(c.terms, s, i + 1);
-                    if (t >= 0 && (t == s.length || !last)) {
+                for (int i = pos; i < end && name.charAt(i) != '/'; ) {
+                    i += Character.charCount(name.codePointAt(i));
+                    t = matchTerms(c.terms, name, i);
+                    if (t >= 0 && (t == end || !last)) {
                         pos = t;
                         continue outer;
                     }
@@ -103,25 +110,20 @@ public final class Glob {
             }
             return false;
         }
-        return pos == s.length;
+        return pos == end;
     }
 
-    private static int indexOfSlash(int[] s, int from) {
-        for (int i = from; i < s.length; i++) {
-            if (s[i] == '/') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** The position after the terms matched at {@code pos}, or -1. */
-    private static int matchTerms(Term[] terms, int[] s, int pos) {
+    /** The index after the terms matched at {@code pos}, or -1. */
+    private static int matchTerms(Term[] terms, String s, int pos) {
         for (Term t : terms) {
-            if (pos >= s.length || !t.matches(s[pos])) {
+            if (pos >= s.length()) {
                 return -1;
             }
-            pos++;
+            int c = s.codePointAt(pos);
+            if (!t.matches(c)) {
+                return -1;
+            }
+            pos += Character.charCount(c);
         }
         return pos;
     }

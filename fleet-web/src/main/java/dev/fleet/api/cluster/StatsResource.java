@@ -70,6 +70,6 @@ public class StatsResource {
     @GET
     @Path("version")
     public String version() {
-        return "{\"etcdserver\":\"2.3.8\",\"etcdcluster\":\"2.3.0\",\"fleet\":\"0.1.0\"}";
+        return "{\"etcdserver\":\"2.3.8\",\"etcdcluster\":\"2.3.0\",\"fleet\":\"" + dev.fleet.model.FleetVersion.VERSION + "\"}";
     }
 }

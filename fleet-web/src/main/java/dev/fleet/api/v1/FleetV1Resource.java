@@ -29,7 +29,7 @@ import java.util.logging.Logger;
 @Path("{path: (fleet/v1|v1-alpha)(/.*)?}")
 public class FleetV1Resource {
     private static final Logger LOG = Logger.getLogger(FleetV1Resource.class.getName());
-    public static final String SERVER = "fleetd/" + FleetV1Resource.class.getPackage().getImplementationVersion();
+    public static final String SERVER = "fleetd/" + dev.fleet.model.FleetVersion.VERSION;
 
     @EJB
     FleetNode node;
@@ -101,7 +101,7 @@ public class FleetV1Resource {
             b.header("Server", SERVER);
         }
         if (r.jsonType() || r.body() != null) {
-            b.type("application/json");
+            b.header("Content-Type", "application/json"); // Grizzly drops it on a 204 (fleet sent it): see README
         }
         if (r.body() != null) {
             b.entity(r.body());
