@@ -77,6 +77,10 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
                 throw new Failure(ApiError.invalidField("unknown parameter \"" + name + "\" for " + method));
             }
         }
+        if (!method.equals("GET") && !method.equals("HEAD") && (key.equals(REGISTRY) || key.startsWith(REGISTRY + "/"))) {
+            // fleet's own state (units, schedules, presence, members) changes only through its APIs
+            throw new Failure(new ApiError(403, 107, "Root is read only", key + " is fleet's registry: read-only through /v2/keys"));
+        }
         Params p = new Params(params);
         switch (method) {
             case "GET", "HEAD": {
@@ -121,6 +125,9 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
             }
         }
     }
+
+    /** The hidden directory that holds fleet's registry (see docs/registry.md). */
+    static final String REGISTRY = "/_fleet";
 
     private static boolean isForm(String contentType) {
         return contentType == null || contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");

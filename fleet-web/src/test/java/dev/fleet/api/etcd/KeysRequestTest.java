@@ -62,4 +62,13 @@ class KeysRequestTest {
         assertThat(big.status()).isEqualTo(413);
         assertThat(error(parse("GET", "/v2/keys/k", "stream=true", null)).errorCode()).isEqualTo(209);
     }
+
+    @Test
+    void fleetsRegistryIsReadOnlyThroughTheKeysApi() {
+        assertThat(error(parse("PUT", "/v2/keys/_fleet/units/x.service", null, "value=1")).status()).isEqualTo(403);
+        assertThat(error(parse("DELETE", "/v2/keys/_fleet", "recursive=true", null)).errorCode()).isEqualTo(107);
+        assertThat(error(parse("POST", "/v2/keys/_fleet/machines", null, "value=1")).status()).isEqualTo(403);
+        assertThat(parse("GET", "/v2/keys/_fleet/units", "recursive=true", null)).isInstanceOf(KeysRequest.Read.class);
+        assertThat(parse("PUT", "/v2/keys/_fleetish", null, "value=1")).isInstanceOf(KeysRequest.Write.class);
+    }
 }
