@@ -202,16 +202,6 @@ final class ClusterState {
         slot.indexes.forEach(ix -> ix.add(slot));
     }
 
-    /** The least-loaded machine other than {@code not}, or null. */
-    Slot leastLoadedExcept(Slot not) {
-        for (Slot s : byLoad) {
-            if (s != not) {
-                return s;
-            }
-        }
-        return null;
-    }
-
     /**
      * The machines worth asking for {@code u}, least loaded first: a superset of the eligible ones, narrowed
      * by the requirements that are cheap to index (a non-global MachineOf peer, MachineID, MachineMetadata).

@@ -124,14 +124,21 @@ public final class Placement {
         return at != null && at == st.removals() && u.requirements().machineOf().isEmpty();
     }
 
-    /** Replaces: the replaced unit goes to the least-loaded other machine, unchecked, as fleet does. */
+    /**
+     * Replaces: the replaced unit goes to the least-loaded other machine it can run on. fleet moved it
+     * unchecked, which could land it next to a unit it conflicts with and evict a healthy one; with no such
+     * machine it stays unscheduled and the schedule pass gives the reason.
+     */
     private void displace(String unit, Slot from, String why) {
         st.remove(unit);
         log.add(new Decision.Unschedule(unit, from.id, why));
-        Slot to = st.leastLoadedExcept(from);
-        if (to != null) {
-            st.place(unit, to);
-            log.add(new Decision.Schedule(unit, to.id, "moved off " + from.id + ": " + why));
+        Unit u = st.units.get(unit);
+        for (Slot to : st.candidates(u)) {
+            if (to != from && Eligibility.check(st, u, to).ok()) {
+                st.place(unit, to);
+                log.add(new Decision.Schedule(unit, to.id, "moved off " + from.id + ": " + why));
+                return;
+            }
         }
     }
 

@@ -400,15 +400,13 @@ class PlacementTest {
         }
 
         @Test
-        void displacedUnitIsMovedUncheckedAsFleetAndTheConflictIsSettledByName() {
-            // fleet moves the replaced unit without an eligibility check (§3.1): b-old lands on m2 next to
-            // c.service, which it conflicts with; the next round resolves that in name order, so c.service moves
+        void displacedUnitGoesOnlyWhereItCanRunSoNoHealthyUnitIsEvicted() {
+            // fleet moved the replaced unit unchecked (§3.1): b-old would land on m2 next to c.service, which it
+            // conflicts with, and evict it. Here it goes to the least-loaded machine it can run on: m3.
             Plan p = plan(machines(m("m1"), m("m2"), m("m3")), on("a-new.service", req().replaces("b-old.service"), "m1"),
                     on("b-old.service", req().conflicts("c.service"), "m1"), on("c.service", "m2"),
                     on("d1", "m3"), on("d2", "m3"));
-            assertThat(moves(p)).containsExactly("unschedule b-old.service m1", "schedule b-old.service m2",
-                    "unschedule c.service m2", "schedule c.service m1");
-            assertThat(unscheduleReason(p, "c.service")).isEqualTo("conflicts with b-old.service");
+            assertThat(moves(p)).containsExactly("unschedule b-old.service m1", "schedule b-old.service m3");
         }
     }
 
