@@ -35,6 +35,8 @@ public final class Registry {
     /** Requirements depend on the name (specifiers) and the body; bodies are immutable per hash. */
     private final Map<String, Requirements> requirementsCache = new ConcurrentHashMap<>();
     private final Map<String, UnitFile> bodyCache = new ConcurrentHashMap<>();
+    /** Presence values change only on (re)registration; engine passes read every machine every second. */
+    private final Map<String, MachineRecord> machineCache = new ConcurrentHashMap<>();
 
     public Registry(StorePort store) {
         this.store = store;
@@ -205,10 +207,22 @@ public final class Registry {
         Map<String, Map<String, String>> dynamic = dynamicMetadata();
         List<Machine> out = new ArrayList<>();
         for (NodeView n : children(Keys.MACHINES)) {
-            MachineRecord m = MachineRecord.decode(n.value());
+            MachineRecord m = decodeMachine(n.value());
             out.add(new Machine(m.id(), m.publicIP(), merge(m.metadata(), dynamic.get(m.id())), m.version()));
         }
         return out;
+    }
+
+    private MachineRecord decodeMachine(String value) {
+        MachineRecord m = machineCache.get(value);
+        if (m == null) {
+            m = MachineRecord.decode(value);
+            if (machineCache.size() > 20_000) {
+                machineCache.clear();
+            }
+            machineCache.put(value, m);
+        }
+        return m;
     }
 
     public Optional<MachineRecord> machineRecord(String id) {
