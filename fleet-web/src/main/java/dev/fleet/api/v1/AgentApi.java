@@ -7,14 +7,12 @@ import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
-import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,13 +40,8 @@ public final class AgentApi {
         if (!MACHINE_ID.matcher(machineId).matches()) {
             return ApiResponse.error(400, "invalid machine ID");
         }
-        JsonObject body;
-        try {
-            body = object(req);
-        } catch (IllegalArgumentException e) {
-            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
-        }
-        String session = string(body, "session");
+        JsonObject body = ApiJson.object(req.body());
+        String session = ApiJson.string(body, "session");
         if (session == null || session.isEmpty() || session.length() > 128) {
             return ApiResponse.error(400, "session is required (1 to 128 characters)");
         }
@@ -65,8 +58,8 @@ public final class AgentApi {
                 metadata.put(e.getKey(), s.getString());
             }
         }
-        String ip = string(body, "publicIP");
-        MachineRecord m = new MachineRecord(machineId, ip == null ? "" : ip, metadata, string(body, "version"), session, ttl);
+        String ip = ApiJson.string(body, "publicIP");
+        MachineRecord m = new MachineRecord(machineId, ip == null ? "" : ip, metadata, ApiJson.string(body, "version"), session, ttl);
         Registry.Presence p = registry.register(m);
         if (p instanceof Registry.Presence.Refused r) {
             return ApiResponse.error(409, r.message());
@@ -116,28 +109,23 @@ public final class AgentApi {
         if (!MACHINE_ID.matcher(machineId).matches()) {
             return ApiResponse.error(400, "invalid machine ID");
         }
-        JsonObject body;
-        try {
-            body = object(req);
-        } catch (IllegalArgumentException e) {
-            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
-        }
+        JsonObject body = ApiJson.object(req.body());
         List<UnitState> set = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         try {
             if (body.get("states") instanceof jakarta.json.JsonArray a) {
                 for (JsonValue v : a) {
-                    JsonObject s = v.asJsonObject();
-                    String name = string(s, "name");
-                    String hash = string(s, "hash");
+                    JsonObject s = ApiJson.asObject(v, "each state");
+                    String name = ApiJson.string(s, "name");
+                    String hash = ApiJson.string(s, "hash");
                     if (name == null || !UnitName.isValid(name)) {
                         return ApiResponse.error(400, "invalid unit name " + name);
                     }
                     if (hash == null || !HASH.matcher(hash).matches()) {
                         return ApiResponse.error(400, "unit " + name + ": hash must be 40 lowercase hex characters");
                     }
-                    set.add(new UnitState(name, machineId, hash, orEmpty(string(s, "loadState")),
-                            orEmpty(string(s, "activeState")), orEmpty(string(s, "subState")), s.getBoolean("launched", false)));
+                    set.add(new UnitState(name, machineId, hash, orEmpty(ApiJson.string(s, "loadState")),
+                            orEmpty(ApiJson.string(s, "activeState")), orEmpty(ApiJson.string(s, "subState")), s.getBoolean("launched", false)));
                 }
             }
             if (body.get("removed") instanceof jakarta.json.JsonArray a) {
@@ -149,10 +137,10 @@ public final class AgentApi {
                     removed.add(name);
                 }
             }
-        } catch (ClassCastException | IllegalArgumentException e) {
-            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
+        } catch (ClassCastException e) {
+            throw new ApiJson.BadBody("\"removed\" must be a list of unit names");
         }
-        String session = string(body, "session");
+        String session = ApiJson.string(body, "session");
         if (session == null || !registry.reportStates(machineId, session, set, removed)) {
             return ApiResponse.error(409, "machine " + machineId + " is not registered by this session: register again");
         }
@@ -161,28 +149,5 @@ public final class AgentApi {
 
     private static String orEmpty(String s) {
         return s == null ? "" : s;
-    }
-
-    private static JsonObject object(ApiRequest req) {
-        try {
-            JsonValue v = Json.createReader(new ByteArrayInputStream(req.body())).readValue();
-            if (v.getValueType() != JsonValue.ValueType.OBJECT) {
-                throw new IllegalArgumentException("expected a JSON object");
-            }
-            return v.asJsonObject();
-        } catch (JsonException | IllegalStateException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-    }
-
-    private static String string(JsonObject o, String key) {
-        JsonValue v = o.get(key);
-        if (v == null || v == JsonValue.NULL) {
-            return null;
-        }
-        if (!(v instanceof JsonString s)) {
-            throw new IllegalArgumentException("field \"" + key + "\" must be a string");
-        }
-        return s.getString();
     }
 }

@@ -86,8 +86,8 @@ public class AgentResource {
         return FleetV1Resource.toResponse(FleetV1Resource.dispatch(() -> {
             try {
                 return handler.get();
-            } catch (IllegalArgumentException e) {
-                return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
+            } catch (ApiJson.BadBody e) {
+                return e.response();
             }
         }), true);
     }

@@ -13,13 +13,11 @@ import dev.fleet.unit.UnitOption;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +50,14 @@ public final class FleetApi {
     }
 
     public ApiResponse handle(ApiRequest req) {
+        try {
+            return route(req);
+        } catch (ApiJson.BadBody e) {
+            return e.response();
+        }
+    }
+
+    private ApiResponse route(ApiRequest req) {
         Matcher m = PREFIX.matcher(req.rawPath());
         if (!m.matches()) {
             return ApiResponse.error(404, "not found");
@@ -158,26 +164,10 @@ public final class FleetApi {
         if (!isJson(req.contentTypes())) {
             return ApiResponse.error(415, "expected Content-Type \"application/json\"");
         }
-        JsonObject body;
-        try {
-            JsonValue v = Json.createReader(new ByteArrayInputStream(req.body())).readValue();
-            if (v.getValueType() != JsonValue.ValueType.OBJECT) {
-                return ApiResponse.error(400, "unable to decode body: expected a JSON object");
-            }
-            body = v.asJsonObject();
-        } catch (JsonException | IllegalStateException e) {
-            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
-        }
-        String bodyName;
-        List<UnitOption> options;
-        String desiredText;
-        try {
-            bodyName = optString(body, "name");
-            desiredText = optString(body, "desiredState");
-            options = options(body);
-        } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
-            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
-        }
+        JsonObject body = ApiJson.object(req.body());
+        String bodyName = ApiJson.string(body, "name");
+        String desiredText = ApiJson.string(body, "desiredState");
+        List<UnitOption> options = options(body);
         if (bodyName != null && !bodyName.isEmpty() && !bodyName.equals(name)) {
             return ApiResponse.error(400, "name in URL \"" + name + "\" differs from unit name in request body \"" + bodyName + "\"");
         }
@@ -232,17 +222,6 @@ public final class FleetApi {
         return s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0;
     }
 
-    private static String optString(JsonObject o, String key) {
-        JsonValue v = o.get(key);
-        if (v == null || v == JsonValue.NULL) {
-            return null;
-        }
-        if (!(v instanceof JsonString s)) {
-            throw new IllegalArgumentException("field \"" + key + "\" must be a string");
-        }
-        return s.getString();
-    }
-
     private static List<UnitOption> options(JsonObject body) {
         JsonValue v = body.get("options");
         List<UnitOption> out = new ArrayList<>();
@@ -250,15 +229,13 @@ public final class FleetApi {
             return out;
         }
         if (!(v instanceof JsonArray a)) {
-            throw new IllegalArgumentException("field \"options\" must be a list");
+            throw new ApiJson.BadBody("field \"options\" must be a list");
         }
         for (JsonValue item : a) {
-            if (!(item instanceof JsonObject o)) {
-                throw new IllegalArgumentException("each option must be an object");
-            }
-            String section = optString(o, "section");
-            String name = optString(o, "name");
-            String value = optString(o, "value");
+            JsonObject o = ApiJson.asObject(item, "each option");
+            String section = ApiJson.string(o, "section");
+            String name = ApiJson.string(o, "name");
+            String value = ApiJson.string(o, "value");
             out.add(new UnitOption(section == null ? "" : section, name == null ? "" : name, value == null ? "" : value));
         }
         return out;
@@ -346,29 +323,12 @@ public final class FleetApi {
     }
 
     private ApiResponse patchMachines(ApiRequest req) {
-        JsonArray ops;
-        try {
-            JsonValue v = Json.createReader(new ByteArrayInputStream(req.body())).readValue();
-            if (v.getValueType() != JsonValue.ValueType.ARRAY) {
-                return ApiResponse.error(400, "unable to decode body: expected a list of operations");
-            }
-            ops = v.asJsonArray();
-        } catch (JsonException | IllegalStateException e) {
-            return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
-        }
+        JsonArray ops = ApiJson.array(req.body(), "operations");
         List<Registry.MetadataChange> changes = new ArrayList<>();
         for (JsonValue item : ops) { // validate all, then apply all
-            if (!(item instanceof JsonObject o)) {
-                return ApiResponse.error(400, "unable to decode body: each operation must be an object");
-            }
-            String op;
-            String path;
-            try {
-                op = optString(o, "op");
-                path = optString(o, "path");
-            } catch (IllegalArgumentException e) {
-                return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
-            }
+            JsonObject o = ApiJson.asObject(item, "each operation");
+            String op = ApiJson.string(o, "op");
+            String path = ApiJson.string(o, "path");
             if (!"add".equals(op) && !"remove".equals(op) && !"replace".equals(op)) {
                 return ApiResponse.error(400, "invalid op: expect add, remove, or replace");
             }

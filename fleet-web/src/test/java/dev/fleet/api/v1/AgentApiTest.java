@@ -1,0 +1,75 @@
+package dev.fleet.api.v1;
+
+import dev.fleet.registry.LocalStore;
+import dev.fleet.registry.Registry;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The agent endpoints refuse bad input before anything is written, and act only for the registering agent. */
+class AgentApiTest {
+    final Registry registry = new Registry(new LocalStore());
+    final AgentApi api = new AgentApi(registry);
+
+    static ApiRequest body(String json) {
+        return new ApiRequest("PUT", "/", null, null, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    ApiResponse register(String id, String json) {
+        try {
+            return api.register(id, body(json));
+        } catch (ApiJson.BadBody e) {
+            return e.response();
+        }
+    }
+
+    ApiResponse report(String id, String json) {
+        try {
+            return api.reportStates(id, body(json));
+        } catch (ApiJson.BadBody e) {
+            return e.response();
+        }
+    }
+
+    @Test
+    void registrationNeedsAValidIdASessionAndASaneTtl() {
+        assertThat(register("../etc", "{\"session\":\"s\"}").status()).isEqualTo(400);
+        assertThat(register("m1", "{}").status()).isEqualTo(400);
+        assertThat(register("m1", "{\"session\":\"s\",\"ttl\":0}").status()).isEqualTo(400);
+        assertThat(register("m1", "{\"session\":42}").status()).isEqualTo(400);
+        assertThat(register("m1", "not json").status()).isEqualTo(400);
+        assertThat(registry.machines()).isEmpty();
+        assertThat(register("m1", "{\"session\":\"s\",\"ttl\":3}").status()).isEqualTo(201);
+        assertThat(register("m1", "{\"session\":\"s\",\"ttl\":3}").status()).isEqualTo(200);
+        assertThat(register("m1", "{\"session\":\"other\",\"ttl\":3}").status()).isEqualTo(409);
+    }
+
+    @Test
+    void hostileUnitNamesAndForeignSessionsAreRefused() {
+        register("m1", "{\"session\":\"s\",\"ttl\":30}");
+        String hash = "1c6fb6f3684bafb0c173d8b8b957ceff031180c1";
+        assertThat(report("m1", "{\"session\":\"s\",\"states\":[{\"name\":\"../x.service\",\"hash\":\"" + hash + "\"}]}").status())
+                .isEqualTo(400);
+        assertThat(report("m1", "{\"session\":\"s\",\"states\":[{\"name\":\"" + "a".repeat(250) + ".service\",\"hash\":\"" + hash + "\"}]}").status())
+                .isEqualTo(400);
+        assertThat(report("m1", "{\"session\":\"s\",\"states\":[{\"name\":\"a.service\",\"hash\":\"xyz\"}]}").status()).isEqualTo(400);
+        assertThat(report("m1", "{\"session\":\"s\",\"removed\":[\"a/b.service\"]}").status()).isEqualTo(400);
+        assertThat(report("m1", "{\"session\":\"s\",\"removed\":[7]}").status()).isEqualTo(400);
+        assertThat(report("m1", "{\"session\":\"intruder\",\"states\":[{\"name\":\"a.service\",\"hash\":\"" + hash + "\"}]}").status())
+                .isEqualTo(409);
+        assertThat(registry.states()).isEmpty();
+        assertThat(report("m1", "{\"session\":\"s\",\"states\":[{\"name\":\"a.service\",\"hash\":\"" + hash + "\",\"activeState\":\"active\"}]}").status())
+                .isEqualTo(204);
+        assertThat(registry.states()).singleElement().satisfies(s -> assertThat(s.activeState()).isEqualTo("active"));
+    }
+
+    @Test
+    void deregistrationNeedsTheSession() {
+        register("m1", "{\"session\":\"s\",\"ttl\":30}");
+        assertThat(api.deregister("m1", new ApiRequest("DELETE", "/", "session=other", null, null)).status()).isEqualTo(404);
+        assertThat(api.deregister("m1", new ApiRequest("DELETE", "/", "session=s", null, null)).status()).isEqualTo(204);
+        assertThat(registry.machines()).isEmpty();
+    }
+}
