@@ -26,7 +26,7 @@ public final class Bench {
             case "scale" -> ScaleBench.main(rest);
             default -> {
                 System.err.println("usage: fleet-bench store [--seconds=10] [--clients=16] [--out=DIR] ... | fleet-bench boot [RUNS]"
-                        + " | fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30] [--timeout=600]");
+                        + " | fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30] [--timeout=600] [--inflight=256]");
                 System.exit(what.equals("help") ? 0 : 2);
             }
         }

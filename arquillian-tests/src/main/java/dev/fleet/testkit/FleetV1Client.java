@@ -190,6 +190,17 @@ public final class FleetV1Client {
         return out;
     }
 
+    /**
+     * {@code PATCH /fleet/v1/machines}: sets dynamic metadata, machine ID → key → value, all in one request (one
+     * "add" operation per pair, in fleet's wire form {@code "value": {"value": V}}); returns the status (204).
+     */
+    public int patchMachineMetadata(Map<String, Map<String, String>> values) throws IOException {
+        JsonArrayBuilder ops = Json.createArrayBuilder();
+        values.forEach((machine, kv) -> kv.forEach((k, v) -> ops.add(Json.createObjectBuilder().add("op", "add")
+                .add("path", "/" + machine + "/metadata/" + k).add("value", Json.createObjectBuilder().add("value", v)))));
+        return send("PATCH", "/fleet/v1/machines", ops.build().toString()).status();
+    }
+
     // ---------------------------------------------------------------------------------------------- per node
 
     /**

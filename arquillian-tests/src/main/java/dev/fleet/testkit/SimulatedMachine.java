@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -89,7 +88,6 @@ public final class SimulatedMachine {
         }
     }
 
-    private static final JsonValue EMPTY_ARRAY = Json.createArrayBuilder().build();
     private static final AtomicInteger IP_COUNTER = new AtomicInteger();
 
     // ---------------------------------------------------------------------------------------------- configuration
@@ -356,7 +354,8 @@ public final class SimulatedMachine {
                         reportDirty = true; // re-send every state at least every TTL*2/3 (they live for the TTL)
                     }
                 }
-                delayMillis = heartbeatMillis;
+                // every TTL/3 at most, less a little jitter so that machines started together spread out
+                delayMillis = heartbeatMillis - java.util.concurrent.ThreadLocalRandom.current().nextLong(heartbeatMillis / 5 + 1);
             } else if (e == null && r.statusCode() == 409) {
                 heartbeatErrors.incrementAndGet();
                 delayMillis = Math.min(60_000, 1000L << Math.min(6, refusals++));
