@@ -71,17 +71,19 @@ public final class Engine {
         List<ClusterSnapshot.Machine> snapMachines = new ArrayList<>(machines.size());
         machines.forEach(m -> snapMachines.add(new ClusterSnapshot.Machine(m.id(), m.metadata())));
         Plan plan = Placement.plan(new ClusterSnapshot(snapMachines, snapUnits));
-        EngineWrites.Applied applied = writes.apply(fenceIndex, units, plan.targets(), plan.reasons());
+        java.util.Set<String> live = new java.util.HashSet<>();
+        machines.forEach(m -> live.add(m.id()));
+        EngineWrites.Applied applied = writes.apply(fenceIndex, units, live, plan.targets(), plan.reasons());
         if (applied.conflicted() && !writes.fenceHeld(fenceIndex)) {
             LOG.info("engine on " + owner + ": another engine wrote the fence; re-claiming only while still leader");
             fenceIndex = -1;
         }
         int commits = applied.commits();
-        if (++passes % GC_EVERY == 0) {
-            int collected = writes.collectBodies(fenceIndex);
+        if (++passes % GC_EVERY == 0 && fenceIndex >= 0) {
+            int collected = writes.collectBodies(fenceIndex) + writes.collectStates(fenceIndex, live);
             if (collected > 0) {
                 commits++;
-                LOG.fine(() -> "engine: collected " + collected + " unused unit bodies");
+                LOG.fine(() -> "engine: collected " + collected + " unused unit bodies and states of gone machines");
             }
         }
         long nanos = System.nanoTime() - start;

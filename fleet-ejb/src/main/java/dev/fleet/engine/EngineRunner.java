@@ -60,6 +60,14 @@ public final class EngineRunner {
         }
     }
 
+    /** Under a stream of changes (a bulk submit) back-to-back passes over a large registry would starve the API. */
+    private void pauseAfterLastPass() {
+        long wait = lastEndNanos + Math.max(MIN_GAP_NANOS, lastPassNanos) - System.nanoTime();
+        if (lastEndNanos != 0 && wait > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+    }
+
     /** Asks for a pass; returns at once. */
     public void requestPass() {
         dirty.set(true);
@@ -78,11 +86,20 @@ public final class EngineRunner {
         }
     }
 
+    /** Passes started by changes keep at least this gap, and at least the last pass's length (≤ half a CPU). */
+    static final long MIN_GAP_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
+    private long lastPassNanos;
+    private long lastEndNanos;
+
     private void drain() {
         try {
             while (!stopped && dirty.getAndSet(false)) {
+                pauseAfterLastPass();
                 try {
+                    long start = System.nanoTime();
                     Engine.PassReport r = engine.pass();
+                    lastEndNanos = System.nanoTime();
+                    lastPassNanos = lastEndNanos - start;
                     if (r.conflicted()) {
                         dirty.set(true); // decide again on a fresh snapshot
                     }

@@ -38,6 +38,11 @@ final class RaftStorePort implements StorePort {
     }
 
     @Override
+    public dev.fleet.store.KeyStore.Slice slice(String dir, int offset, int limit) {
+        return store.slice(dir, offset, limit);
+    }
+
+    @Override
     public long index() {
         return store.index();
     }

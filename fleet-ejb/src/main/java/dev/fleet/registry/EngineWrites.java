@@ -54,12 +54,23 @@ public final class EngineWrites {
      * caller takes a new snapshot and decides again.
      */
     public Applied apply(long fenceIndex, List<UnitRecord> units, Map<String, String> targets, Map<String, String> reasons) {
+        return apply(fenceIndex, units, null, targets, reasons);
+    }
+
+    /**
+     * As {@link #apply(long, List, Map, Map)}; {@code liveMachines} (if given) are the machines the decisions
+     * saw: a unit taken off a machine that was gone is moved only if that machine is still gone, so a
+     * machine that registers again meanwhile never shares a unit with its new machine.
+     */
+    public Applied apply(long fenceIndex, List<UnitRecord> units, Set<String> liveMachines, Map<String, String> targets,
+                         Map<String, String> reasons) {
         Condition fence = new Condition(Keys.ENGINE_LEADER, null, null, fenceIndex);
         Map<String, String> current = registry.unplacedReasons();
         long now = store.now();
         // one change per unit: its move and its reason travel in the same transaction
         List<List<Command>> changes = new ArrayList<>();
         List<Condition> unitConditions = new ArrayList<>();
+        Set<Condition> goneConditions = new java.util.LinkedHashSet<>();
         Set<String> unitNames = new HashSet<>();
         int moved = 0;
         for (UnitRecord u : units) {
@@ -69,6 +80,9 @@ public final class EngineWrites {
             if (!u.global() && !Objects.equals(u.target(), targets.get(u.name()))) {
                 UnitRecord next = u.withTarget(targets.get(u.name()));
                 cond = new Condition(Keys.unit(u.name()), null, null, u.index());
+                if (liveMachines != null && u.target() != null && !liveMachines.contains(u.target())) {
+                    goneConditions.add(new Condition(Keys.machine(u.target()), false, null, null));
+                }
                 ops.add(Registry.put(now, Keys.unit(u.name()), next.encode()));
                 if (u.target() != null) {
                     ops.add(Registry.delete(now, Keys.schedule(u.target(), u.name())));
@@ -99,6 +113,7 @@ public final class EngineWrites {
         for (int from = 0; from < changes.size(); from += CHUNK) {
             List<Condition> conditions = new ArrayList<>();
             conditions.add(fence);
+            conditions.addAll(goneConditions); // few: the machines lost since the last pass
             List<Command> ops = new ArrayList<>();
             for (int i = from; i < Math.min(changes.size(), from + CHUNK); i++) {
                 if (unitConditions.get(i) != null) {
@@ -112,6 +127,25 @@ public final class EngineWrites {
             }
         }
         return new Applied(moved, changes.size(), 0, commits, false);
+    }
+
+    /** Deletes the reported states of machines that are gone (fleet let them linger for a TTL). */
+    public int collectStates(long fenceIndex, Set<String> liveMachines) {
+        long now = store.now();
+        List<Condition> conditions = new ArrayList<>();
+        conditions.add(new Condition(Keys.ENGINE_LEADER, null, null, fenceIndex));
+        List<Command> ops = new ArrayList<>();
+        for (NodeView dir : registry.children(Keys.STATES)) {
+            String machine = Keys.leaf(dir.key());
+            if (!liveMachines.contains(machine)) {
+                conditions.add(new Condition(Keys.machine(machine), false, null, null));
+                ops.add(new Command.Delete(now, dir.key(), true, true, null, null));
+            }
+        }
+        if (ops.isEmpty()) {
+            return 0;
+        }
+        return Registry.ok(store.submit(new Command.Txn(now, conditions, ops))) ? ops.size() : 0;
     }
 
     /**

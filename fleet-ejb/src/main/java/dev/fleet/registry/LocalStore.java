@@ -32,6 +32,11 @@ public final class LocalStore implements StorePort {
     }
 
     @Override
+    public synchronized KeyStore.Slice slice(String dir, int offset, int limit) {
+        return store.slice(dir, offset, limit);
+    }
+
+    @Override
     public synchronized long index() {
         return store.index();
     }

@@ -61,6 +61,31 @@ public final class Registry {
         return out;
     }
 
+    /** One page of units in name order, and how many units there are in all. */
+    public record UnitPage(List<UnitRecord> units, int total) { }
+
+    public UnitPage units(int offset, int limit) {
+        var slice = store.slice(Keys.UNITS, offset, limit);
+        List<UnitRecord> out = new ArrayList<>(slice.nodes().size());
+        for (NodeView n : slice.nodes()) {
+            out.add(UnitRecord.decode(Keys.leaf(n.key()), n.value(), n.modifiedIndex()));
+        }
+        return new UnitPage(out, slice.total());
+    }
+
+    /** One page of live machines in ID order (merged metadata), and how many there are in all. */
+    public record MachinePage(List<Machine> machines, int total) { }
+
+    public MachinePage machines(int offset, int limit) {
+        var slice = store.slice(Keys.MACHINES, offset, limit);
+        List<Machine> out = new ArrayList<>(slice.nodes().size());
+        for (NodeView n : slice.nodes()) {
+            MachineRecord m = decodeMachine(n.value());
+            out.add(new Machine(m.id(), m.publicIP(), metadataOf(m), m.version()));
+        }
+        return new MachinePage(out, slice.total());
+    }
+
     public Optional<UnitFile> body(String hash) {
         UnitFile cached = bodyCache.get(hash);
         if (cached != null) {
@@ -231,11 +256,19 @@ public final class Registry {
 
     /** Merged metadata of one machine (dynamic keys apply even while it is away). */
     public Map<String, String> metadataOf(String id) {
+        return merge(machineRecord(id).map(MachineRecord::metadata).orElse(Map.of()), dynamicMetadata(id));
+    }
+
+    private Map<String, String> metadataOf(MachineRecord m) {
+        return merge(m.metadata(), dynamicMetadata(m.id()));
+    }
+
+    private Map<String, String> dynamicMetadata(String id) {
         Map<String, String> dyn = new TreeMap<>();
         for (NodeView n : children(Keys.metadata(id))) {
             dyn.put(Keys.leaf(n.key()), n.value());
         }
-        return merge(machineRecord(id).map(MachineRecord::metadata).orElse(Map.of()), dyn);
+        return dyn;
     }
 
     private Map<String, Map<String, String>> dynamicMetadata() {
@@ -454,12 +487,17 @@ public final class Registry {
         throw new RegistryException("machine " + machineId + " state report is contended; try again");
     }
 
-    /** Every reported state, sorted by unit name, then machine ID. */
+    /**
+     * Every reported state of a live machine, sorted by unit name, then machine ID. A machine's states go
+     * with its presence (fleet kept showing them until their own TTL ran out).
+     */
     public List<UnitState> states() {
         List<UnitState> out = new ArrayList<>();
+        java.util.Set<String> live = new java.util.HashSet<>();
+        children(Keys.MACHINES).forEach(n -> live.add(Keys.leaf(n.key())));
         for (NodeView machineDir : children(Keys.STATES)) {
             String machine = Keys.leaf(machineDir.key());
-            if (machineDir.nodes() != null) {
+            if (machineDir.nodes() != null && live.contains(machine)) {
                 for (NodeView n : machineDir.nodes()) {
                     out.add(UnitState.decode(Keys.leaf(n.key()), machine, n.value()));
                 }
@@ -470,6 +508,9 @@ public final class Registry {
     }
 
     public Optional<UnitState> state(String unit, String machineId) {
+        if (node(Keys.machine(machineId)).isEmpty()) {
+            return Optional.empty();
+        }
         return node(Keys.state(machineId, unit)).map(n -> UnitState.decode(unit, machineId, n.value()));
     }
 

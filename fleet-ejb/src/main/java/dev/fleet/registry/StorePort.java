@@ -17,6 +17,9 @@ public interface StorePort {
     /** A local read of this replica. */
     Result read(String key, boolean recursive);
 
+    /** Children offset..offset+limit-1 of a directory, and their total: paging without copying the whole directory. */
+    dev.fleet.store.KeyStore.Slice slice(String dir, int offset, int limit);
+
     /** The store index this replica has applied. */
     long index();
 

@@ -82,6 +82,13 @@ public final class KeyStore {
         if (dispatching) {
             throw new IllegalStateException("apply() must not be called from a watch listener");
         }
+        if (command instanceof Command.Group g) {
+            List<Result> results = new ArrayList<>(g.commands().size());
+            for (Command c : g.commands()) {
+                results.add(apply(c));
+            }
+            return new Result.Group(results, index);
+        }
         List<Result.Event> fired = new ArrayList<>();
         advanceClock(command.time(), fired);
         Result result;
@@ -112,6 +119,32 @@ public final class KeyStore {
 
     public long index() {
         return index;
+    }
+
+    /** A slice of a directory's children in name order (hidden ones included), and how many there are. */
+    public record Slice(List<NodeView> nodes, int total) { }
+
+    /**
+     * Children {@code offset .. offset+limit-1} of a directory, each as a plain (non-recursive) view: paging
+     * through a large directory without copying all of it. Empty if the key is missing or not a directory.
+     */
+    public Slice slice(String dir, int offset, int limit) {
+        requireKey(dir);
+        Node n = find(dir);
+        if (n == null || !n.isDir()) {
+            return new Slice(List.of(), 0);
+        }
+        List<NodeView> out = new ArrayList<>(Math.min(limit, n.children.size()));
+        int i = 0;
+        for (Node child : n.children.values()) {
+            if (i >= offset + limit) {
+                break;
+            }
+            if (i++ >= offset) {
+                out.add(child.view(true, false));
+            }
+        }
+        return new Slice(out, n.children.size());
     }
 
     /** The replicated clock (max time of all applied commands). */
@@ -713,6 +746,8 @@ public final class KeyStore {
             for (Command op : t.operations()) {
                 validate(op);
             }
+        } else if (command instanceof Command.Group g) {
+            g.commands().forEach(KeyStore::validate);
         }
     }
 

@@ -29,10 +29,12 @@ public final class StoreCodec {
     private static final int QUORUM_GET = 4;
     private static final int TICK = 5;
     private static final int TXN = 6;
+    private static final int GROUP = 7;
 
     private static final int EVENT = 1;
     private static final int BATCH = 2;
     private static final int ERROR = 3;
+    private static final int RESULT_GROUP = 4;
 
     /** Deeper than any real tree: a 4096-char key has at most 2048 segments. */
     static final int MAX_VIEW_DEPTH = 2100;
@@ -50,7 +52,7 @@ public final class StoreCodec {
     public static Command decodeCommand(byte[] buf, int off, int len) {
         Wire in = open(buf, off, len);
         try {
-            Command c = readCommand(in, true);
+            Command c = readTopCommand(in);
             requireEnd(in);
             return c;
         } catch (IOException e) {
@@ -62,7 +64,22 @@ public final class StoreCodec {
         Objects.requireNonNull(result, "result");
         return write(out -> {
             out.writeByte(VERSION);
-            if (result instanceof Result.Event e) {
+            writeResult(out, result);
+        });
+    }
+
+    private static void writeResult(DataOutput out, Result result) throws IOException {
+            if (result instanceof Result.Group g) {
+                out.writeByte(RESULT_GROUP);
+                Wire.writeVarLong(out, g.index());
+                Wire.writeVarLong(out, g.results().size());
+                for (Result r : g.results()) {
+                    if (r instanceof Result.Group) {
+                        throw new IllegalArgumentException("a group result holds no groups");
+                    }
+                    writeResult(out, r);
+                }
+            } else if (result instanceof Result.Event e) {
                 out.writeByte(EVENT);
                 writeEvent(out, e);
             } else if (result instanceof Result.Batch b) {
@@ -81,15 +98,35 @@ public final class StoreCodec {
             } else {
                 throw new IllegalArgumentException("unknown result type " + result.getClass());
             }
-        });
     }
 
     public static Result decodeResult(byte[] buf, int off, int len) {
         Wire in = open(buf, off, len);
         try {
+            Result r = readResult(in, true);
+            requireEnd(in);
+            return r;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed result: " + e.getMessage(), e);
+        }
+    }
+
+    private static Result readResult(Wire in, boolean allowGroup) throws IOException {
             Result r;
             int tag = in.in.readUnsignedByte();
             switch (tag) {
+                case RESULT_GROUP -> {
+                    if (!allowGroup) {
+                        throw new IOException("a group result cannot hold a group");
+                    }
+                    long index = in.readVarLong();
+                    int n = in.readCount();
+                    List<Result> results = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        results.add(readResult(in, false));
+                    }
+                    r = new Result.Group(results, index);
+                }
                 case EVENT -> r = readEvent(in);
                 case BATCH -> {
                     long index = in.readVarLong();
@@ -109,11 +146,7 @@ public final class StoreCodec {
                 }
                 default -> throw new IOException("unknown result tag " + tag);
             }
-            requireEnd(in);
             return r;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("malformed result: " + e.getMessage(), e);
-        }
     }
 
     // ---- commands
@@ -159,6 +192,13 @@ public final class StoreCodec {
         } else if (command instanceof Command.Tick t) {
             out.writeByte(TICK);
             Wire.writeVarLong(out, t.time());
+        } else if (command instanceof Command.Group g) {
+            out.writeByte(GROUP);
+            Wire.writeVarLong(out, g.time());
+            Wire.writeVarLong(out, g.commands().size());
+            for (Command c : g.commands()) {
+                writeCommand(out, c);
+            }
         } else if (command instanceof Command.Txn t) {
             out.writeByte(TXN);
             Wire.writeVarLong(out, t.time());
@@ -178,6 +218,25 @@ public final class StoreCodec {
         } else {
             throw new IllegalArgumentException("unknown command type " + command.getClass());
         }
+    }
+
+    /** A log entry: any command, or a group of commands (which may hold transactions, not groups or ticks). */
+    private static Command readTopCommand(Wire in) throws IOException {
+        if (in.peek() != GROUP) {
+            return readCommand(in, true);
+        }
+        in.in.readUnsignedByte();
+        long time = in.readVarLong();
+        int n = in.readCount();
+        List<Command> commands = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Command c = readCommand(in, true);
+            if (c instanceof Command.Tick) {
+                throw new IOException("a group holds no ticks");
+            }
+            commands.add(c);
+        }
+        return new Command.Group(time, commands);
     }
 
     private static Command readCommand(Wire in, boolean allowTxn) throws IOException {

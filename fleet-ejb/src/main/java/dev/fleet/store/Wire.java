@@ -37,6 +37,20 @@ final class Wire {
         return new Wire(in, null);
     }
 
+    /** The next byte, not consumed (only over a byte range). */
+    int peek() throws java.io.IOException {
+        if (bounded == null) {
+            throw new java.io.IOException("cannot peek into a stream");
+        }
+        bounded.mark(1);
+        int b = bounded.read();
+        bounded.reset();
+        if (b < 0) {
+            throw new java.io.EOFException();
+        }
+        return b;
+    }
+
     long remaining() {
         return bounded == null ? Long.MAX_VALUE : bounded.available();
     }

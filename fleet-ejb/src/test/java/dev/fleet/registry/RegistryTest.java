@@ -185,6 +185,43 @@ class RegistryTest {
         assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
     }
 
+    @Test
+    void aMoveOffAGoneMachineFailsIfItRegisteredAgainMeanwhile() {
+        registry.register(machine("m1", "s1", 30));
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        schedule("a.service", "m1");
+        registry.deregister("m1", "s1");
+        var units = registry.units(); // the engine's snapshot: m1 is gone
+        registry.register(machine("m1", "s1b", 30)); // ...and back before the decision commits
+        EngineWrites w = new EngineWrites(registry);
+        long fence = w.claimFence("test", 1);
+        assertThat(w.apply(fence, units, java.util.Set.of("m2"), Map.of("a.service", "m2"), Map.of()).conflicted()).isTrue();
+        assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
+    }
+
+    @Test
+    void statesGoWithTheirMachinesPresence() {
+        registry.register(machine("m1", "s1", 3));
+        registry.reportStates("m1", "s1", List.of(state("a.service", "m1", true)), List.of());
+        clock.addAndGet(3_001);
+        store.tick();
+        assertThat(registry.states()).isEmpty();
+        EngineWrites w = new EngineWrites(registry);
+        assertThat(w.collectStates(w.claimFence("test", 1), java.util.Set.of())).isEqualTo(1);
+        assertThat(store.read("/_fleet/states/m1", false)).isInstanceOf(dev.fleet.store.StoreError.class);
+    }
+
+    @Test
+    void unitsArePagedWithoutReadingThemAll() {
+        for (int i = 0; i < 25; i++) {
+            registry.putUnit(String.format("u%02d.service", i), SLEEP, null);
+        }
+        Registry.UnitPage page = registry.units(20, 10);
+        assertThat(page.total()).isEqualTo(25);
+        assertThat(page.units()).extracting(UnitRecord::name).containsExactly("u20.service", "u21.service", "u22.service",
+                "u23.service", "u24.service");
+    }
+
     private void schedule(String unit, String machine) {
         EngineWrites w = new EngineWrites(registry);
         long fence = w.claimFence("test", 1);

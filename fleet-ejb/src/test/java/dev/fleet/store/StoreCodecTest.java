@@ -38,6 +38,9 @@ class StoreCodecTest {
                         new Command.Condition("/c", false, null, 0L), new Command.Condition(null, null, "", null)),
                 List.of(Cmd.set(T, "/a", "1"), Cmd.post(T, "/q", "2"), Cmd.rmrf(T, "/d"),
                         new Command.Put(T, "/z", null, true, 5L, true, "x", 9L, true))));
+        all.add(new Command.Group(T, List.of()));
+        all.add(new Command.Group(T + 2, List.of(Cmd.set(T, "/a", "1"), new Command.QuorumGet(T, "/", true, true),
+                new Command.Txn(T, List.of(new Command.Condition("/a", true, null, null)), List.of(Cmd.rmrf(T, "/d"))))));
         return all;
     }
 
@@ -58,6 +61,9 @@ class StoreCodecTest {
         all.add(new StoreError(100, "Key not found", "/a", 5));
         all.add(new StoreError(401, null, null, Long.MAX_VALUE));
         all.add(new StoreError(-1, "", "\uD800", 0));
+        all.add(new Result.Group(List.of(), 3));
+        all.add(new Result.Group(List.of(new Result.Event("set", leaf, null, 4), new StoreError(101, "Compare failed", "x", 4),
+                new Result.Batch(List.of(), 5)), 5));
         return all;
     }
 
@@ -201,5 +207,14 @@ class StoreCodecTest {
         }
         assertThat(rejected).isGreaterThan(1000);
         assertThat(decoded).as("mutations inside strings still decode").isGreaterThan(100);
+    }
+
+    @Test
+    void groupsDoNotNest() {
+        Command inner = new Command.Group(T, List.of(Cmd.set(T, "/a", "1")));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Command.Group(T, List.of(inner)))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Command.Group(T, List.of(new Command.Tick(T))))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -102,6 +102,37 @@ class RaftStoreClusterTest {
     }
 
     @Test
+    void concurrentWritesShareLogEntriesAndEachGetsItsOwnResult() throws Exception {
+        List<RaftStore> stores = startCluster(100_000);
+        RaftStore f = follower(stores);
+        long entriesBefore = f.commitIndex();
+        int writers = 64;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            List<java.util.concurrent.Future<Result>> results = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                String key = "/group/k" + i;
+                results.add(pool.submit(() -> f.submit(new Command.Put(System.currentTimeMillis(), key, "v", false, null,
+                        false, null, null, false), TIMEOUT)));
+            }
+            for (var r : results) {
+                assertThat(r.get()).isInstanceOf(Result.Event.class);
+            }
+            // one more create of an existing key fails alone
+            assertThat(f.submit(new Command.Put(System.currentTimeMillis(), "/group/k0", "w", false, null, false, null, null, false), TIMEOUT))
+                    .isInstanceOf(dev.fleet.store.StoreError.class);
+        } finally {
+            pool.shutdownNow();
+        }
+        long entries = f.commitIndex() - entriesBefore;
+        System.out.println("64 concurrent writes + 1 took " + entries + " log entries");
+        assertThat(entries).isLessThan(writers);
+        for (int i = 0; i < writers; i++) {
+            assertThat(value(f, "/group/k" + i)).isEqualTo("v");
+        }
+    }
+
+    @Test
     void aMemberThatFellBehindCatchesUpFromASnapshot() throws Exception {
         List<RaftStore> stores = startCluster(50);
         RaftStore lagging = follower(stores);

@@ -122,13 +122,10 @@ public final class FleetApi {
         } catch (PageToken.Invalid e) {
             return ApiResponse.error(400, e.getMessage());
         }
-        List<UnitRecord> all = registry.units();
+        Registry.UnitPage units = registry.units(page.offset(), page.limit());
         JsonArrayBuilder items = Json.createArrayBuilder();
-        List<UnitRecord> slice = page.slice(all);
-        for (UnitRecord u : slice) {
-            items.add(unitJson(u));
-        }
-        return page(slice.isEmpty() ? null : "units", items, page.next(all.size()));
+        units.units().forEach(u -> items.add(unitJson(u)));
+        return page(units.units().isEmpty() ? null : "units", items, page.next(units.total()));
     }
 
     private ApiResponse getUnit(String name) {
@@ -306,10 +303,9 @@ public final class FleetApi {
         } catch (PageToken.Invalid e) {
             return ApiResponse.error(400, e.getMessage());
         }
-        List<Machine> all = registry.machines();
+        Registry.MachinePage machines = registry.machines(page.offset(), page.limit());
         JsonArrayBuilder items = Json.createArrayBuilder();
-        List<Machine> slice = page.slice(all);
-        for (Machine m : slice) {
+        for (Machine m : machines.machines()) {
             JsonObjectBuilder o = Json.createObjectBuilder().add("id", m.id());
             addIfSet(o, "primaryIP", m.publicIP());
             if (!m.metadata().isEmpty()) {
@@ -319,7 +315,7 @@ public final class FleetApi {
             }
             items.add(o);
         }
-        return page(slice.isEmpty() ? null : "machines", items, page.next(all.size()));
+        return page(machines.machines().isEmpty() ? null : "machines", items, page.next(machines.total()));
     }
 
     private ApiResponse patchMachines(ApiRequest req) {

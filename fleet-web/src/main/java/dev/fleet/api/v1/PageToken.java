@@ -53,6 +53,11 @@ public record PageToken(int limit, int page) {
         return t;
     }
 
+    /** How many items come before this page. */
+    int offset() {
+        return (int) Math.min(Integer.MAX_VALUE, (long) (page - 1) * limit);
+    }
+
     /** This page of {@code all}. */
     <T> List<T> slice(List<T> all) {
         long from = (long) (page - 1) * limit;
