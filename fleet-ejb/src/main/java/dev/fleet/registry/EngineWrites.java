@@ -109,7 +109,7 @@ public final class EngineWrites {
                 unitConditions.add(null);
             }
         }
-        int commits = 0;
+        List<Command.Txn> txns = new ArrayList<>();
         for (int from = 0; from < changes.size(); from += CHUNK) {
             List<Condition> conditions = new ArrayList<>();
             conditions.add(fence);
@@ -121,13 +121,36 @@ public final class EngineWrites {
                 }
                 ops.addAll(changes.get(i));
             }
-            commits++;
-            if (!Registry.ok(store.submit(new Command.Txn(store.now(), conditions, ops)))) {
-                return new Applied(moved, changes.size(), 0, commits, true);
+            txns.add(new Command.Txn(store.now(), conditions, ops));
+        }
+        return new Applied(moved, changes.size(), 0, txns.size(), !submitAll(txns));
+    }
+
+    /** Chunks touch disjoint units, so they are submitted together (pipelined); false if any lost a race. */
+    private boolean submitAll(List<Command.Txn> txns) {
+        if (txns.size() <= 1) {
+            return txns.isEmpty() || Registry.ok(store.submit(txns.get(0)));
+        }
+        List<java.util.concurrent.CompletableFuture<Boolean>> results = new ArrayList<>();
+        for (Command.Txn t : txns) {
+            results.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> Registry.ok(store.submit(t)), SUBMITTERS));
+        }
+        boolean allOk = true;
+        for (var f : results) {
+            try {
+                allOk &= f.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
             }
         }
-        return new Applied(moved, changes.size(), 0, commits, false);
+        return allOk;
     }
+
+    private static final java.util.concurrent.ExecutorService SUBMITTERS = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "fleet-engine-submit");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Deletes the reported states of machines that are gone (fleet let them linger for a TTL). */
     public int collectStates(long fenceIndex, Set<String> liveMachines) {
