@@ -6,11 +6,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,7 +143,7 @@ public final class EtcdCluster implements KvCluster {
                 cluster.close();
             } else {
                 stop(started);
-                deleteRecursively(dir);
+                Dirs.deleteRecursively(dir);
             }
             throw new IllegalStateException("etcd cluster did not start: " + e + logs, e);
         }
@@ -238,7 +235,7 @@ public final class EtcdCluster implements KvCluster {
         if (closed) return;
         closed = true;
         stop(members);
-        deleteRecursively(workDir);
+        Dirs.deleteRecursively(workDir);
     }
 
     /**
@@ -274,27 +271,6 @@ public final class EtcdCluster implements KvCluster {
             }
         }
         return sb.toString();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) return;
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            System.err.println("could not delete " + dir + ": " + e);
-        }
     }
 
     private static void sleep(long ms) {
