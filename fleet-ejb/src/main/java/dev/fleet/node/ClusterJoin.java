@@ -1,6 +1,7 @@
 package dev.fleet.node;
 
-import jakarta.json.Json;
+import static dev.fleet.json.Jsonp.JSON;
+
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
@@ -24,10 +25,10 @@ final class ClusterJoin {
     static Map<String, InetSocketAddress> join(URI anyNode, NodeSettings self) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         URI members = anyNode.resolve("/v2/members");
-        String body = Json.createObjectBuilder()
+        String body = JSON.createObjectBuilder()
                 .add("name", self.name())
-                .add("peerURLs", Json.createArrayBuilder().add(self.peerUrl()))
-                .add("clientURLs", Json.createArrayBuilder().add(self.clientUrl()))
+                .add("peerURLs", JSON.createArrayBuilder().add(self.peerUrl()))
+                .add("clientURLs", JSON.createArrayBuilder().add(self.clientUrl()))
                 .build().toString();
         HttpResponse<String> added = http.send(HttpRequest.newBuilder(members).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -41,7 +42,7 @@ final class ClusterJoin {
             throw new IllegalStateException("listing members at " + members + " failed: HTTP " + list.statusCode());
         }
         Map<String, InetSocketAddress> out = new LinkedHashMap<>();
-        JsonObject json = Json.createReader(new StringReader(list.body())).readObject();
+        JsonObject json = JSON.createReader(new StringReader(list.body())).readObject();
         for (JsonValue v : json.getJsonArray("members")) {
             JsonObject m = v.asJsonObject();
             var peers = m.getJsonArray("peerURLs");

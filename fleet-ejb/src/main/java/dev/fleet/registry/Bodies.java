@@ -1,8 +1,9 @@
 package dev.fleet.registry;
 
+import static dev.fleet.json.Jsonp.JSON;
+
 import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitOption;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -19,16 +20,16 @@ final class Bodies {
     private Bodies() { }
 
     static String encode(UnitFile file) {
-        JsonArrayBuilder a = Json.createArrayBuilder();
+        JsonArrayBuilder a = JSON.createArrayBuilder();
         for (UnitOption o : file.options()) {
-            a.add(Json.createArrayBuilder().add(o.section()).add(o.name()).add(o.value()));
+            a.add(JSON.createArrayBuilder().add(o.section()).add(o.name()).add(o.value()));
         }
         return a.build().toString();
     }
 
     static UnitFile decode(String value) {
         List<UnitOption> options = new ArrayList<>();
-        for (JsonValue v : Json.createReader(new StringReader(value)).readArray()) {
+        for (JsonValue v : JSON.createReader(new StringReader(value)).readArray()) {
             var t = v.asJsonArray();
             options.add(new UnitOption(t.getString(0), t.getString(1), t.getString(2)));
         }
@@ -36,6 +37,6 @@ final class Bodies {
     }
 
     static JsonObject option(UnitOption o) {
-        return Json.createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()).build();
+        return JSON.createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()).build();
     }
 }

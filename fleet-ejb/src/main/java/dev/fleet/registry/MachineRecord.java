@@ -1,6 +1,7 @@
 package dev.fleet.registry;
 
-import jakarta.json.Json;
+import static dev.fleet.json.Jsonp.JSON;
+
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
@@ -20,15 +21,15 @@ public record MachineRecord(String id, String publicIP, Map<String, String> meta
     }
 
     String encode() {
-        JsonObjectBuilder md = Json.createObjectBuilder();
+        JsonObjectBuilder md = JSON.createObjectBuilder();
         new TreeMap<>(metadata).forEach(md::add);
-        return Json.createObjectBuilder().add("id", id).add("publicIP", publicIP == null ? "" : publicIP)
+        return JSON.createObjectBuilder().add("id", id).add("publicIP", publicIP == null ? "" : publicIP)
                 .add("metadata", md).add("version", version == null ? "" : version).add("session", session)
                 .add("ttl", ttlSeconds).build().toString();
     }
 
     static MachineRecord decode(String value) {
-        JsonObject o = Json.createReader(new StringReader(value)).readObject();
+        JsonObject o = JSON.createReader(new StringReader(value)).readObject();
         Map<String, String> md = new TreeMap<>();
         o.getJsonObject("metadata").forEach((k, v) -> md.put(k, ((JsonString) v).getString()));
         return new MachineRecord(o.getString("id"), o.getString("publicIP", ""), md, o.getString("version", ""),

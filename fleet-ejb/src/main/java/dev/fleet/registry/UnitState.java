@@ -1,6 +1,7 @@
 package dev.fleet.registry;
 
-import jakarta.json.Json;
+import static dev.fleet.json.Jsonp.JSON;
+
 import jakarta.json.JsonObject;
 
 import java.io.StringReader;
@@ -13,13 +14,13 @@ public record UnitState(String name, String machineId, String hash, String loadS
                         String subState, boolean launched) {
 
     String encode() {
-        return Json.createObjectBuilder().add("hash", hash).add("loadState", loadState)
+        return JSON.createObjectBuilder().add("hash", hash).add("loadState", loadState)
                 .add("activeState", activeState).add("subState", subState).add("launched", launched)
                 .build().toString();
     }
 
     static UnitState decode(String name, String machineId, String value) {
-        JsonObject o = Json.createReader(new StringReader(value)).readObject();
+        JsonObject o = JSON.createReader(new StringReader(value)).readObject();
         return new UnitState(name, machineId, o.getString("hash", ""), o.getString("loadState", ""),
                 o.getString("activeState", ""), o.getString("subState", ""), o.getBoolean("launched", false));
     }

@@ -1,11 +1,12 @@
 package dev.fleet.api.cluster;
 
+import static dev.fleet.json.Jsonp.JSON;
+
 import dev.fleet.node.FleetNode;
 import dev.fleet.node.Member;
 import dev.fleet.store.raft.StoreUnavailableException;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonException;
@@ -37,9 +38,9 @@ public class MembersResource {
 
     @GET
     public Response list() {
-        JsonArrayBuilder arr = Json.createArrayBuilder();
+        JsonArrayBuilder arr = JSON.createArrayBuilder();
         node.members().list().forEach(m -> arr.add(json(m)));
-        return Response.ok(Json.createObjectBuilder().add("members", arr).build().toString()).build();
+        return Response.ok(JSON.createObjectBuilder().add("members", arr).build().toString()).build();
     }
 
     @POST
@@ -47,7 +48,7 @@ public class MembersResource {
     public Response add(String body) {
         JsonObject req;
         try {
-            req = Json.createReader(new StringReader(body == null ? "" : body)).readObject();
+            req = JSON.createReader(new StringReader(body == null ? "" : body)).readObject();
         } catch (JsonException | IllegalStateException e) {
             return problem(400, "request body is not a JSON object: {\"name\":..., \"peerURLs\":[...]}");
         }
@@ -95,10 +96,10 @@ public class MembersResource {
     }
 
     static JsonObject json(Member m) {
-        JsonObjectBuilder b = Json.createObjectBuilder().add("id", m.id()).add("name", m.name());
-        JsonArrayBuilder peers = Json.createArrayBuilder();
+        JsonObjectBuilder b = JSON.createObjectBuilder().add("id", m.id()).add("name", m.name());
+        JsonArrayBuilder peers = JSON.createArrayBuilder();
         m.peerURLs().forEach(peers::add);
-        JsonArrayBuilder clients = Json.createArrayBuilder();
+        JsonArrayBuilder clients = JSON.createArrayBuilder();
         m.clientURLs().forEach(clients::add);
         return b.add("peerURLs", peers).add("clientURLs", clients).build();
     }
@@ -106,7 +107,7 @@ public class MembersResource {
     /** etcd's members API answers errors as {"message": ...}. */
     static Response problem(int status, String message) {
         return Response.status(status).type("application/json")
-                .entity(Json.createObjectBuilder().add("message", message).build().toString()).build();
+                .entity(JSON.createObjectBuilder().add("message", message).build().toString()).build();
     }
 
 }

@@ -1,11 +1,12 @@
 package dev.fleet.api.cluster;
 
+import static dev.fleet.json.Jsonp.JSON;
+
 import dev.fleet.node.FleetNode;
 import dev.fleet.node.Member;
 import dev.fleet.store.raft.RaftStore;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.GET;
@@ -30,13 +31,13 @@ public class StatsResource {
         RaftStore s = node.store();
         String leader = s.leaderName();
         String start = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()).toString();
-        JsonObjectBuilder leaderInfo = Json.createObjectBuilder()
+        JsonObjectBuilder leaderInfo = JSON.createObjectBuilder()
                 .add("leader", leader == null ? "" : Member.idOf(leader))
                 .add("leaderName", leader == null ? "" : leader)
                 .add("startTime", start);
-        JsonArrayBuilder members = Json.createArrayBuilder();
+        JsonArrayBuilder members = JSON.createArrayBuilder();
         s.members().forEach(members::add);
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("name", s.name())
                 .add("id", Member.idOf(s.name()))
                 .add("state", s.isLeader() ? "StateLeader" : "StateFollower")
@@ -57,7 +58,7 @@ public class StatsResource {
     public Response health() {
         boolean ok = node.isReady();
         return Response.status(ok ? 200 : 503)
-                .entity(Json.createObjectBuilder().add("health", Boolean.toString(ok)).build().toString()).build();
+                .entity(JSON.createObjectBuilder().add("health", Boolean.toString(ok)).build().toString()).build();
     }
 
     /** Liveness: the application is deployed and answering. */

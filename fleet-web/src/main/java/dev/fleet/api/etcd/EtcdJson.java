@@ -1,8 +1,9 @@
 package dev.fleet.api.etcd;
 
+import static dev.fleet.json.Jsonp.JSON;
+
 import dev.fleet.store.NodeView;
 import dev.fleet.store.Result;
-import jakarta.json.Json;
 import jakarta.json.stream.JsonGenerator;
 import jakarta.json.stream.JsonGeneratorFactory;
 
@@ -12,7 +13,7 @@ import java.util.Map;
 
 /** etcd v2's JSON shapes, field for field and in etcd's order, with its omit-empty rules. */
 public final class EtcdJson {
-    private static final JsonGeneratorFactory FACTORY = Json.createGeneratorFactory(Map.of());
+    private static final JsonGeneratorFactory FACTORY = JSON.createGeneratorFactory(Map.of());
 
     private EtcdJson() { }
 

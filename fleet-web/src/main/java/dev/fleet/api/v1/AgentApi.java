@@ -1,11 +1,12 @@
 package dev.fleet.api.v1;
 
+import static dev.fleet.json.Jsonp.JSON;
+
 import dev.fleet.registry.MachineRecord;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitState;
 import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
@@ -83,24 +84,24 @@ public final class AgentApi {
             return ApiResponse.error(400, "invalid machine ID");
         }
         Registry.MachineSchedule s = registry.schedule(machineId);
-        JsonArrayBuilder units = Json.createArrayBuilder();
+        JsonArrayBuilder units = JSON.createArrayBuilder();
         for (Registry.ScheduledUnit u : s.units()) {
-            JsonObjectBuilder o = Json.createObjectBuilder().add("name", u.name()).add("hash", u.hash())
+            JsonObjectBuilder o = JSON.createObjectBuilder().add("name", u.name()).add("hash", u.hash())
                     .add("desiredState", u.desired().wire());
             if (u.global()) {
                 o.add("global", true);
             }
-            JsonArrayBuilder opts = Json.createArrayBuilder();
+            JsonArrayBuilder opts = JSON.createArrayBuilder();
             if (u.contents() != null) {
                 for (UnitOption opt : u.contents().options()) {
-                    opts.add(Json.createObjectBuilder().add("section", opt.section()).add("name", opt.name()).add("value", opt.value()));
+                    opts.add(JSON.createObjectBuilder().add("section", opt.section()).add("name", opt.name()).add("value", opt.value()));
                 }
             }
             units.add(o.add("options", opts));
         }
-        JsonObjectBuilder md = Json.createObjectBuilder();
+        JsonObjectBuilder md = JSON.createObjectBuilder();
         s.metadata().forEach(md::add);
-        return ApiResponse.json(200, Json.createObjectBuilder().add("machineID", machineId).add("index", s.index())
+        return ApiResponse.json(200, JSON.createObjectBuilder().add("machineID", machineId).add("index", s.index())
                 .add("metadata", md).add("units", units).build());
     }
 

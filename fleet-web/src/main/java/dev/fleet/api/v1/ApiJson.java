@@ -1,6 +1,7 @@
 package dev.fleet.api.v1;
 
-import jakarta.json.Json;
+import static dev.fleet.json.Jsonp.JSON;
+
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
@@ -42,7 +43,7 @@ final class ApiJson {
 
     private static JsonValue read(byte[] body) {
         try {
-            return Json.createReader(new ByteArrayInputStream(body)).readValue();
+            return JSON.createReader(new ByteArrayInputStream(body)).readValue();
         } catch (JsonException | IllegalStateException e) {
             throw new BadBody(e.getMessage());
         }

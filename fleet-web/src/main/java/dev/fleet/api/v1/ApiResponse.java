@@ -1,6 +1,7 @@
 package dev.fleet.api.v1;
 
-import jakarta.json.Json;
+import static dev.fleet.json.Jsonp.JSON;
+
 import jakarta.json.JsonValue;
 
 /** A response of fleet's API: status, JSON body (null = none) and whether to send the JSON content type anyway. */
@@ -16,7 +17,7 @@ public record ApiResponse(int status, String body, boolean jsonType) {
 
     /** fleet's error entity: {"error":{"code":STATUS,"message":TEXT}}. */
     static ApiResponse error(int status, String message) {
-        return json(status, Json.createObjectBuilder().add("error",
-                Json.createObjectBuilder().add("code", status).add("message", message == null ? "" : message)).build());
+        return json(status, JSON.createObjectBuilder().add("error",
+                JSON.createObjectBuilder().add("code", status).add("message", message == null ? "" : message)).build());
     }
 }

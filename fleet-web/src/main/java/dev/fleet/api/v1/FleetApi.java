@@ -1,5 +1,7 @@
 package dev.fleet.api.v1;
 
+import static dev.fleet.json.Jsonp.JSON;
+
 import dev.fleet.registry.Machine;
 import dev.fleet.registry.PutOutcome;
 import dev.fleet.registry.Registry;
@@ -10,7 +12,6 @@ import dev.fleet.unit.Requirements;
 import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -123,7 +124,7 @@ public final class FleetApi {
             return ApiResponse.error(400, e.getMessage());
         }
         Registry.UnitPage units = registry.units(page.offset(), page.limit());
-        JsonArrayBuilder items = Json.createArrayBuilder();
+        JsonArrayBuilder items = JSON.createArrayBuilder();
         units.units().forEach(u -> items.add(unitJson(u)));
         return page(units.units().isEmpty() ? null : "units", items, page.next(units.total()));
     }
@@ -134,12 +135,12 @@ public final class FleetApi {
     }
 
     private JsonObject unitJson(UnitRecord u) {
-        JsonObjectBuilder o = Json.createObjectBuilder().add("name", u.name());
+        JsonObjectBuilder o = JSON.createObjectBuilder().add("name", u.name());
         Optional<UnitFile> body = registry.body(u.hash());
         if (body.isPresent() && !body.get().options().isEmpty()) {
-            JsonArrayBuilder opts = Json.createArrayBuilder();
+            JsonArrayBuilder opts = JSON.createArrayBuilder();
             for (UnitOption opt : body.get().options()) {
-                opts.add(Json.createObjectBuilder().add("section", opt.section()).add("name", opt.name()).add("value", opt.value()));
+                opts.add(JSON.createObjectBuilder().add("section", opt.section()).add("name", opt.name()).add("value", opt.value()));
             }
             o.add("options", opts);
         }
@@ -272,7 +273,7 @@ public final class FleetApi {
                 all.add(s);
             }
         }
-        JsonArrayBuilder items = Json.createArrayBuilder();
+        JsonArrayBuilder items = JSON.createArrayBuilder();
         List<UnitState> slice = page.slice(all);
         slice.forEach(s -> items.add(stateJson(s)));
         return page(slice.isEmpty() ? null : "states", items, page.next(all.size()));
@@ -285,7 +286,7 @@ public final class FleetApi {
     }
 
     static JsonObject stateJson(UnitState s) {
-        JsonObjectBuilder o = Json.createObjectBuilder().add("name", s.name());
+        JsonObjectBuilder o = JSON.createObjectBuilder().add("name", s.name());
         addIfSet(o, "hash", s.hash());
         addIfSet(o, "machineID", s.machineId());
         addIfSet(o, "systemdLoadState", s.loadState());
@@ -304,12 +305,12 @@ public final class FleetApi {
             return ApiResponse.error(400, e.getMessage());
         }
         Registry.MachinePage machines = registry.machines(page.offset(), page.limit());
-        JsonArrayBuilder items = Json.createArrayBuilder();
+        JsonArrayBuilder items = JSON.createArrayBuilder();
         for (Machine m : machines.machines()) {
-            JsonObjectBuilder o = Json.createObjectBuilder().add("id", m.id());
+            JsonObjectBuilder o = JSON.createObjectBuilder().add("id", m.id());
             addIfSet(o, "primaryIP", m.publicIP());
             if (!m.metadata().isEmpty()) {
-                JsonObjectBuilder md = Json.createObjectBuilder();
+                JsonObjectBuilder md = JSON.createObjectBuilder();
                 m.metadata().forEach(md::add);
                 o.add("metadata", md);
             }
@@ -357,7 +358,7 @@ public final class FleetApi {
     // ------------------------------------------------------------------ helpers
 
     private static ApiResponse page(String field, JsonArrayBuilder items, String next) {
-        JsonObjectBuilder o = Json.createObjectBuilder();
+        JsonObjectBuilder o = JSON.createObjectBuilder();
         if (field != null) {
             o.add(field, items);
         }
