@@ -110,17 +110,25 @@ public final class RaftStore implements AutoCloseable {
         try {
             return p.result().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "interrupted", e);
+            throw interrupted(e);
         } catch (TimeoutException e) {
-            throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
-                    "request timed out after " + timeout.toMillis() + " ms (outcome unknown)", e);
+            throw timedOut(timeout, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
             throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "replication failed: " + e.getCause(), e);
         }
+    }
+
+    private static StoreUnavailableException interrupted(InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "interrupted", e);
+    }
+
+    private static StoreUnavailableException timedOut(Duration timeout, TimeoutException e) {
+        return new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
+                "request timed out after " + timeout.toMillis() + " ms (outcome unknown)", e);
     }
 
     /** At most this many log entries in flight from this node; further commands wait for the next group. */
@@ -200,11 +208,9 @@ public final class RaftStore implements AutoCloseable {
             } catch (StoreUnavailableException e) {
                 throw e;
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "interrupted", e);
+                throw interrupted(e);
             } catch (TimeoutException e) {
-                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL,
-                        "request timed out after " + timeout.toMillis() + " ms (outcome unknown)", e);
+                throw timedOut(timeout, e);
             } catch (Exception e) {
                 Throwable cause = unwrap(e);
                 if (cause instanceof RaftLeaderException && System.nanoTime() < deadline - TimeUnit.MILLISECONDS.toNanos(50)) {
@@ -367,8 +373,7 @@ public final class RaftStore implements AutoCloseable {
                 call.call().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 return;
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "interrupted", e);
+                throw interrupted(e);
             } catch (TimeoutException e) {
                 throw new StoreUnavailableException(StoreUnavailableException.RAFT_INTERNAL, "membership change timed out", e);
             } catch (Exception e) {
