@@ -1,0 +1,223 @@
+package dev.fleet.cli;
+
+import dev.fleet.unit.Requirements;
+import dev.fleet.unit.UnitFile;
+import dev.fleet.unit.UnitOption;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+
+/** fleetctl's three tables (§1.3), rendered from API JSON: pure functions, golden-tested. */
+public final class Tables {
+    private Tables() {
+    }
+
+    /** A bad --fields value; the message is fleet's. */
+    public static final class FieldsException extends RuntimeException {
+        public FieldsException(String message) {
+            super(message);
+        }
+    }
+
+    public static final String UNITS_DEFAULT = "unit,machine,active,sub";
+    public static final String UNIT_FILES_DEFAULT = "unit,hash,dstate,state,target";
+    public static final String MACHINES_DEFAULT = "machine,ip,metadata";
+
+    /** Machines by ID, for the legend. */
+    public static Map<String, JsonObject> machineIndex(JsonArray machines) {
+        Map<String, JsonObject> m = new TreeMap<>();
+        for (JsonValue v : machines) {
+            JsonObject o = v.asJsonObject();
+            m.put(o.getString("id", ""), o);
+        }
+        return m;
+    }
+
+    /** fleet's machineIDLegend: the first 8 characters and "..." unless full. */
+    public static String idLegend(String id, boolean full) {
+        if (full) {
+            return id;
+        }
+        return (id.length() <= 8 ? id : id.substring(0, 8)) + "...";
+    }
+
+    /** fleet's machineFullLegend: the ID legend and "/ip" if known; an ID not among the machines is shown bare. */
+    public static String fullLegend(String id, Map<String, JsonObject> machines, boolean full) {
+        if (id == null || id.isEmpty()) {
+            return "-";
+        }
+        JsonObject m = machines.get(id);
+        if (m == null) {
+            return id;
+        }
+        String legend = idLegend(id, full);
+        String ip = m.getString("primaryIP", "");
+        return ip.isEmpty() ? legend : legend + "/" + ip;
+    }
+
+    static String dash(String s) {
+        return s == null || s.isEmpty() ? "-" : s;
+    }
+
+    static UnitFile fileOf(JsonObject unit) {
+        List<UnitOption> opts = new ArrayList<>();
+        JsonArray a = unit.getJsonArray("options");
+        if (a != null) {
+            for (JsonValue v : a) {
+                JsonObject o = v.asJsonObject();
+                opts.add(new UnitOption(o.getString("section", ""), o.getString("name", ""), o.getString("value", "")));
+            }
+        }
+        return UnitFile.of(opts);
+    }
+
+    static boolean isGlobal(JsonObject unit) {
+        return Requirements.of(unit.getString("name", ""), fileOf(unit)).global();
+    }
+
+    /** Parses --fields against the valid names; fleet's messages. */
+    public static List<String> fields(String spec, Iterable<String> valid) {
+        if (spec == null || spec.isBlank()) {
+            throw new FieldsException("Must define output format");
+        }
+        List<String> out = new ArrayList<>();
+        for (String f : spec.split(",")) {
+            boolean ok = false;
+            for (String v : valid) {
+                ok |= v.equals(f);
+            }
+            if (!ok) {
+                throw new FieldsException("Invalid key in output format: \"" + f + "\"");
+            }
+            out.add(f);
+        }
+        return out;
+    }
+
+    // ---- list-units ------------------------------------------------------------------------------------------
+
+    public static final Map<String, BiFunction<Ctx, JsonObject, String>> UNIT_STATE_FIELDS = new LinkedHashMap<>();
+    public static final Map<String, BiFunction<Ctx, JsonObject, String>> UNIT_FILE_FIELDS = new LinkedHashMap<>();
+    public static final Map<String, BiFunction<Ctx, JsonObject, String>> MACHINE_FIELDS = new LinkedHashMap<>();
+
+    /** What a cell needs besides its row. */
+    public record Ctx(Map<String, JsonObject> machines, boolean full) {
+    }
+
+    static {
+        UNIT_STATE_FIELDS.put("unit", (c, s) -> dash(s.getString("name", "")));
+        UNIT_STATE_FIELDS.put("machine", (c, s) -> fullLegend(s.getString("machineID", ""), c.machines(), c.full()));
+        UNIT_STATE_FIELDS.put("load", (c, s) -> dash(s.getString("systemdLoadState", "")));
+        UNIT_STATE_FIELDS.put("active", (c, s) -> dash(s.getString("systemdActiveState", "")));
+        UNIT_STATE_FIELDS.put("sub", (c, s) -> dash(s.getString("systemdSubState", "")));
+        UNIT_STATE_FIELDS.put("hash", (c, s) -> {
+            String h = s.getString("hash", "");
+            return h.isEmpty() ? "-" : c.full() || h.length() <= 7 ? h : h.substring(0, 7);
+        });
+
+        UNIT_FILE_FIELDS.put("unit", (c, u) -> dash(u.getString("name", "")));
+        UNIT_FILE_FIELDS.put("hash", (c, u) -> {
+            UnitFile f = fileOf(u);
+            return c.full() ? f.hash() : f.shortHash();
+        });
+        UNIT_FILE_FIELDS.put("desc", (c, u) -> {
+            List<String> d = fileOf(u).values("Unit", "Description");
+            return d.isEmpty() ? "-" : dash(d.get(d.size() - 1));
+        });
+        UNIT_FILE_FIELDS.put("dstate", (c, u) -> dash(u.getString("desiredState", "")));
+        UNIT_FILE_FIELDS.put("state", (c, u) -> isGlobal(u) ? "-" : dash(u.getString("currentState", "")));
+        UNIT_FILE_FIELDS.put("target", (c, u) -> isGlobal(u) ? "global"
+                : fullLegend(u.getString("machineID", ""), c.machines(), c.full()));
+        UNIT_FILE_FIELDS.put("tmachine", UNIT_FILE_FIELDS.get("target"));
+        UNIT_FILE_FIELDS.put("global", (c, u) -> String.valueOf(isGlobal(u)));
+
+        MACHINE_FIELDS.put("machine", (c, m) -> idLegend(m.getString("id", ""), c.full()));
+        MACHINE_FIELDS.put("ip", (c, m) -> dash(m.getString("primaryIP", "")));
+        MACHINE_FIELDS.put("metadata", (c, m) -> {
+            JsonObject md = m.getJsonObject("metadata");
+            if (md == null || md.isEmpty()) {
+                return "-";
+            }
+            StringBuilder sb = new StringBuilder();
+            new TreeMap<>(md).forEach((k, v) -> {
+                if (sb.length() > 0) {
+                    sb.append(',');
+                }
+                sb.append(k).append('=').append(v.getValueType() == JsonValue.ValueType.STRING
+                        ? ((jakarta.json.JsonString) v).getString() : v.toString());
+            });
+            return sb.toString();
+        });
+    }
+
+    static String render(List<JsonObject> rows, List<String> fields, Map<String, BiFunction<Ctx, JsonObject, String>> fns,
+                         Ctx ctx, boolean legend) {
+        List<List<String>> lines = new ArrayList<>();
+        if (legend) {
+            lines.add(fields.stream().map(f -> f.toUpperCase(java.util.Locale.ROOT)).toList());
+        }
+        for (JsonObject r : rows) {
+            lines.add(fields.stream().map(f -> fns.get(f).apply(ctx, r)).toList());
+        }
+        return tabwriter(lines);
+    }
+
+    /** list-units: states sorted by unit name, then machine ID. */
+    public static String listUnits(JsonArray states, JsonArray machines, List<String> fields, boolean full, boolean legend) {
+        List<JsonObject> rows = new ArrayList<>(states.getValuesAs(JsonObject.class));
+        rows.sort(Comparator.comparing((JsonObject s) -> s.getString("name", ""))
+                .thenComparing(s -> s.getString("machineID", "")));
+        return render(rows, fields, UNIT_STATE_FIELDS, new Ctx(machineIndex(machines), full), legend);
+    }
+
+    /** list-unit-files: units sorted by name. */
+    public static String listUnitFiles(JsonArray units, JsonArray machines, List<String> fields, boolean full, boolean legend) {
+        List<JsonObject> rows = new ArrayList<>(units.getValuesAs(JsonObject.class));
+        rows.sort(Comparator.comparing((JsonObject u) -> u.getString("name", "")));
+        return render(rows, fields, UNIT_FILE_FIELDS, new Ctx(machineIndex(machines), full), legend);
+    }
+
+    /** list-machines: machines sorted by ID. */
+    public static String listMachines(JsonArray machines, List<String> fields, boolean full, boolean legend) {
+        List<JsonObject> rows = new ArrayList<>(machines.getValuesAs(JsonObject.class));
+        rows.sort(Comparator.comparing((JsonObject m) -> m.getString("id", "")));
+        return render(rows, fields, MACHINE_FIELDS, new Ctx(Map.of(), full), legend);
+    }
+
+    /**
+     * Go's text/tabwriter as fleetctl configures it ({@code NewWriter(out, 0, 8, 1, '\t', 0)}), for rows written
+     * as cells joined by tabs and ended by a newline: every cell but the last of a line is padded with tabs to the
+     * column width (widest cell + 1, rounded up to a multiple of 8); the last cell is written as is.
+     */
+    public static String tabwriter(List<List<String>> lines) {
+        int cols = lines.stream().mapToInt(List::size).max().orElse(0);
+        int[] width = new int[Math.max(cols, 0)];
+        for (List<String> l : lines) {
+            for (int i = 0; i < l.size() - 1; i++) {
+                width[i] = Math.max(width[i], l.get(i).length() + 1);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (List<String> l : lines) {
+            for (int i = 0; i < l.size(); i++) {
+                String cell = l.get(i);
+                sb.append(cell);
+                if (i < l.size() - 1) {
+                    int cellw = (width[i] + 7) / 8 * 8;
+                    int n = cellw - cell.length();
+                    sb.append("\t".repeat((n + 7) / 8));
+                }
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}
