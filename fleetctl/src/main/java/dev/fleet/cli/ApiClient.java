@@ -1,6 +1,5 @@
 package dev.fleet.cli;
 
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -12,9 +11,9 @@ import java.io.PrintStream;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,10 +21,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * fleet's HTTP API v1 on the JDK HttpClient (HTTP/1.1). Several endpoints are tried in turn when one cannot be
+ * fleet's HTTP API v1 over HTTP/1.1 ({@link HttpURLConnection}, for start-up time). Several endpoints are tried in turn when one cannot be
  * reached or answers 503; the one that answered is used first from then on.
  */
 public final class ApiClient {
+    /** One JSON-P provider: {@code Json.createX} would look it up through the service loader on every call. */
+    static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
 
     /** An answer the API gave as an error (status and the message of its error JSON). */
     public static final class ApiException extends RuntimeException {
@@ -49,7 +50,7 @@ public final class ApiClient {
             if (body == null || body.isBlank()) {
                 return JsonValue.EMPTY_JSON_OBJECT;
             }
-            try (JsonReader r = Json.createReader(new StringReader(body))) {
+            try (JsonReader r = JSON.createReader(new StringReader(body))) {
                 return r.readObject();
             }
         }
@@ -58,7 +59,6 @@ public final class ApiClient {
     private final List<URI> endpoints;
     private final Duration timeout;
     private final PrintStream debug;
-    private HttpClient http;
     private int preferred;
 
     public ApiClient(List<URI> endpoints, Duration timeout, PrintStream debug) {
@@ -106,18 +106,37 @@ public final class ApiClient {
         return out;
     }
 
-    private HttpClient http() {
-        if (http == null) {
-            HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
-                    .followRedirects(HttpClient.Redirect.NEVER);
-            if (endpoints.stream().noneMatch(u -> u.getScheme().equals("https"))) {
-                // Plain http only: without this the client builds the default SSL context, which reads the JDK's
-                // trust store (about 0.3 s of a 0.6 s run). This context is never used: it trusts nothing.
-                b.sslContext(NoTls.CONTEXT);
+    /**
+     * One HTTP/1.1 exchange on {@link HttpURLConnection}: the JDK's HttpClient costs about 250 ms to bootstrap
+     * (its whole stack is loaded and a selector thread started on the first request), a third of a
+     * {@code list-units} run; this one needs a few classes already in the JDK's class-data archive.
+     */
+    private Response exchange(URI uri, String method, String jsonBody) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        c.setConnectTimeout(millis);
+        c.setReadTimeout(millis);
+        c.setInstanceFollowRedirects(false);
+        c.setRequestMethod(method);
+        c.setRequestProperty("Accept", "application/json");
+        if (jsonBody != null) {
+            byte[] bytes = jsonBody.getBytes(StandardCharsets.UTF_8);
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            c.setFixedLengthStreamingMode(bytes.length);
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(bytes);
             }
-            http = b.build();
         }
-        return http;
+        int status = c.getResponseCode();
+        InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+        String body = "";
+        if (in != null) {
+            try (in) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+        return new Response(status, body);
     }
 
     private void debug(String fmt, Object... args) {
@@ -132,31 +151,20 @@ public final class ApiClient {
         for (int i = 0; i < endpoints.size(); i++) {
             int idx = (preferred + i) % endpoints.size();
             URI base = endpoints.get(idx);
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
-                    .header("Accept", "application/json");
-            if (jsonBody != null) {
-                b.header("Content-Type", "application/json")
-                        .method(method, HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
-            } else {
-                b.method(method, HttpRequest.BodyPublishers.noBody());
-            }
             long t0 = System.nanoTime();
             try {
-                HttpResponse<String> r = http().send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                debug("%s %s%s -> %d (%d ms)%s", method, base, path, r.statusCode(), (System.nanoTime() - t0) / 1_000_000,
+                Response r = exchange(URI.create(base + path), method, jsonBody);
+                debug("%s %s%s -> %d (%d ms)%s", method, base, path, r.status(), (System.nanoTime() - t0) / 1_000_000,
                         jsonBody == null ? "" : " body=" + jsonBody);
-                if (r.statusCode() == 503) {
-                    failures.add(base + ": 503 " + errorMessage(new Response(503, r.body())));
+                if (r.status() == 503) {
+                    failures.add(base + ": 503 " + errorMessage(r));
                     continue;
                 }
                 preferred = idx;
-                return new Response(r.statusCode(), r.body());
+                return r;
             } catch (IOException e) {
                 debug("%s %s%s failed: %s", method, base, path, e);
                 failures.add(base + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new UnreachableException("interrupted");
             }
         }
         throw new UnreachableException("unable to reach the fleet API (" + String.join("; ", failures) + ")");
@@ -184,7 +192,7 @@ public final class ApiClient {
     }
 
     private JsonArray pages(String path, String field) {
-        JsonArrayBuilder all = Json.createArrayBuilder();
+        JsonArrayBuilder all = JSON.createArrayBuilder();
         String token = null;
         for (int guard = 0; guard < 100_000; guard++) {
             String p = path + (token == null ? "" : (path.contains("?") ? "&" : "?") + "nextPageToken="
@@ -228,12 +236,12 @@ public final class ApiClient {
 
     /** Creates (or replaces) a unit with the given options JSON array; no desired state is sent. */
     public void createUnit(String name, JsonArray options) {
-        String body = Json.createObjectBuilder().add("name", name).add("options", options).build().toString();
+        String body = JSON.createObjectBuilder().add("name", name).add("options", options).build().toString();
         expect(send("PUT", "/fleet/v1/units/" + name, body), 201, 204);
     }
 
     public void setDesiredState(String name, String state) {
-        String body = Json.createObjectBuilder().add("name", name).add("desiredState", state).build().toString();
+        String body = JSON.createObjectBuilder().add("name", name).add("desiredState", state).build().toString();
         expect(send("PUT", "/fleet/v1/units/" + name, body), 201, 204);
     }
 

@@ -1,7 +1,6 @@
 package dev.fleet.cli;
 
 import dev.fleet.model.FleetVersion;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonValue;
@@ -172,7 +171,7 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     static JsonArray toArray(List<? extends JsonValue> values) {
-        JsonArrayBuilder b = Json.createArrayBuilder();
+        JsonArrayBuilder b = ApiClient.JSON.createArrayBuilder();
         values.forEach(b::add);
         return b.build();
     }

@@ -1,6 +1,5 @@
 package dev.fleet.cli;
 
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonWriterFactory;
 import jakarta.json.stream.JsonGenerator;
@@ -41,8 +40,8 @@ final class Lists {
 
         int json(String field, JsonArray items) {
             StringWriter sw = new StringWriter();
-            JsonWriterFactory f = Json.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
-            f.createWriter(sw).write(Json.createObjectBuilder().add(field, items).build());
+            JsonWriterFactory f = ApiClient.JSON.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
+            f.createWriter(sw).write(ApiClient.JSON.createObjectBuilder().add(field, items).build());
             root.out.println(sw.toString().strip());
             return Fleetctl.EXIT_OK;
         }

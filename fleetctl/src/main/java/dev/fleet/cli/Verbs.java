@@ -5,7 +5,6 @@ import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitFileException;
 import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -73,9 +72,9 @@ final class Verbs {
     }
 
     static JsonArray optionsJson(UnitFile f) {
-        JsonArrayBuilder b = Json.createArrayBuilder();
+        JsonArrayBuilder b = ApiClient.JSON.createArrayBuilder();
         for (UnitOption o : f.options()) {
-            b.add(Json.createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()));
+            b.add(ApiClient.JSON.createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()));
         }
         return b.build();
     }
