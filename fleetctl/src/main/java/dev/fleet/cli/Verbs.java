@@ -112,6 +112,20 @@ final class Verbs {
             }
         }
 
+        /** The registry units the arguments name, or null after saying (as fleet) that there are none. */
+        List<JsonObject> unitsToActOn() {
+            if (args.isEmpty()) {
+                root.err.println("No units given");
+                return null;
+            }
+            List<JsonObject> units = findUnits();
+            if (units.isEmpty()) {
+                root.err.println("Units not found in registry");
+                return null;
+            }
+            return units;
+        }
+
         /** The registry units named by the arguments (mangled), in argument order; missing ones skipped. */
         List<JsonObject> findUnits() {
             List<JsonObject> found = new ArrayList<>();
@@ -506,13 +520,8 @@ final class Verbs {
     static final class Stop extends BlockingUnitCommand {
         @Override
         public Integer call() {
-            if (args.isEmpty()) {
-                root.err.println("No units given");
-                return Fleetctl.EXIT_OK;
-            }
-            List<JsonObject> units = findUnits();
-            if (units.isEmpty()) {
-                root.err.println("Units not found in registry");
+            List<JsonObject> units = unitsToActOn();
+            if (units == null) {
                 return Fleetctl.EXIT_OK;
             }
             List<JsonObject> stopping = new ArrayList<>();
@@ -565,13 +574,8 @@ final class Verbs {
     static final class Unload extends BlockingUnitCommand {
         @Override
         public Integer call() {
-            if (args.isEmpty()) {
-                root.err.println("No units given");
-                return Fleetctl.EXIT_OK;
-            }
-            List<JsonObject> units = findUnits();
-            if (units.isEmpty()) {
-                root.err.println("Units not found in registry");
+            List<JsonObject> units = unitsToActOn();
+            if (units == null) {
                 return Fleetctl.EXIT_OK;
             }
             List<JsonObject> unloading = new ArrayList<>();
@@ -640,13 +644,8 @@ final class Verbs {
 
         @Override
         public Integer call() {
-            if (args.isEmpty()) {
-                root.err.println("No units given");
-                return Fleetctl.EXIT_OK;
-            }
-            List<JsonObject> units = findUnits();
-            if (units.isEmpty()) {
-                root.err.println("Units not found in registry");
+            List<JsonObject> units = unitsToActOn();
+            if (units == null) {
                 return Fleetctl.EXIT_OK;
             }
             int block = blockAttempts(false, attempts);
