@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 /**
  * {@code bin/fleet-bench}: {@code store [StoreBench options]} starts three fleet nodes and compares them with a
  * three-member etcd 3.4 in the same run; {@code boot [runs]} measures a node's time to ready; {@code scale
- * [ScaleBench options]} places many units on many simulated machines.
+ * [ScaleBench options]} places many units on many simulated machines; {@code cli} times fleetctl against curl.
  */
 public final class Bench {
     private Bench() { }
@@ -24,9 +24,11 @@ public final class Bench {
             case "store" -> store(rest);
             case "boot" -> NodeBootBench.main(rest);
             case "scale" -> ScaleBench.main(rest);
+            case "cli" -> CliBench.main(rest);
             default -> {
                 System.err.println("usage: fleet-bench store [--seconds=10] [--clients=16] [--out=DIR] ... | fleet-bench boot [RUNS]"
-                        + " | fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30] [--timeout=600] [--inflight=256]");
+                        + " | fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30] [--timeout=600] [--inflight=256]"
+                        + " | fleet-bench cli [--units=1000] [--runs=15]");
                 System.exit(what.equals("help") ? 0 : 2);
             }
         }

@@ -1,0 +1,129 @@
+package dev.fleet.bench;
+
+import dev.fleet.testkit.Dirs;
+import dev.fleet.testkit.FleetCluster;
+import dev.fleet.testkit.FleetNodeProcess;
+import dev.fleet.testkit.Ports;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code fleet-bench cli [--units=1000] [--runs=15]}: wall time of {@code bin/fleetctl list-units} (JVM start
+ * included) on one node holding that many units with reported states, against curl fetching the same API
+ * pages in one process (its anchor), in the same run. Goal of issue 5: fleetctl ≤ 300 ms.
+ */
+public final class CliBench {
+    private CliBench() { }
+
+    public static void main(String[] args) throws Exception {
+        int units = 1000;
+        int runs = 15;
+        for (String a : args) {
+            if (a.startsWith("--units=")) {
+                units = Integer.parseInt(a.substring(8));
+            } else if (a.startsWith("--runs=")) {
+                runs = Integer.parseInt(a.substring(7));
+            } else {
+                System.err.println("usage: fleet-bench cli [--units=1000] [--runs=15]");
+                System.exit(2);
+            }
+        }
+        Path root = FleetCluster.repositoryRoot();
+        Path work = Files.createTempDirectory("fleet-cli-bench");
+        FleetNodeProcess node = new FleetNodeProcess(root, "cli1", Ports.free(), Ports.free(100), work.resolve("cli1"), List.of());
+        try {
+            node.start();
+            node.awaitReady(Duration.ofMinutes(4));
+            String base = node.url().toString().replaceAll("/$", "");
+            seed(base, units);
+            // curl reuses one connection for all pages in one process: the best a shell script can do
+            List<String> urls = new ArrayList<>();
+            for (int page = 1; (page - 1) * 100 < units; page++) {
+                urls.add(base + "/fleet/v1/state" + (page == 1 ? "" : "?nextPageToken=" + token(page)));
+            }
+            urls.add(base + "/fleet/v1/machines");
+            List<String> curl = new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null"));
+            for (int i = 1; i < urls.size(); i++) {
+                curl.addAll(List.of("-o", "/dev/null"));
+            }
+            curl.addAll(urls);
+            List<String> fleetctl = List.of(root.resolve("bin/fleetctl").toString(), "--endpoint=" + base, "list-units");
+            run(fleetctl, 2); // builds the class-data archive
+            run(curl, 2);
+            List<Double> ours = new ArrayList<>();
+            List<Double> anchor = new ArrayList<>();
+            for (int i = 0; i < runs; i++) { // interleaved, so that load on the machine hits both alike
+                ours.add(run(fleetctl, 1));
+                anchor.add(run(curl, 1));
+            }
+            System.out.printf(Locale.ROOT, "== fleetctl list-units, %d units with states, %d runs each (JVM start included)%n", units, runs);
+            System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n", "bin/fleetctl list-units",
+                    pct(ours, 50), pct(ours, 0), pct(ours, 100));
+            System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n", "curl, the same " + urls.size() + " pages",
+                    pct(anchor, 50), pct(anchor, 0), pct(anchor, 100));
+            System.out.printf(Locale.ROOT, "goal fleetctl <= 300 ms: %s%n", pct(ours, 50) <= 300 ? "met" : "missed");
+        } finally {
+            node.stop();
+            Dirs.deleteRecursively(work);
+        }
+    }
+
+    /** One machine with a state for each of {@code units} units, through the agent API. */
+    private static void seed(String base, int units) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String machine = "c11be0c11be0c11be0c11be0c11be001";
+        send(http, base + "/fleet/agent/v1/machines/" + machine, "{\"session\":\"bench\",\"publicIP\":\"10.1.0.1\",\"ttl\":3600}");
+        StringBuilder states = new StringBuilder("{\"session\":\"bench\",\"states\":[");
+        for (int i = 0; i < units; i++) {
+            states.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                    "{\"name\":\"bench-%05d.service\",\"hash\":\"1c6fb6f3684bafb0c173d8b8b957ceff031180c1\","
+                            + "\"loadState\":\"loaded\",\"activeState\":\"active\",\"subState\":\"running\",\"launched\":true}", i));
+        }
+        send(http, base + "/fleet/agent/v1/machines/" + machine + "/states", states.append("]}").toString());
+    }
+
+    private static void send(HttpClient http, String url, String json) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString(json))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new IllegalStateException("seeding failed: " + url + " -> " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    private static String token(int page) {
+        byte[] b = {100, 0, (byte) page, (byte) (page >> 8)};
+        return java.util.Base64.getUrlEncoder().encodeToString(b);
+    }
+
+    /** Runs a command {@code times} times; the wall time of the last run in ms. */
+    private static double run(List<String> cmd, int times) throws Exception {
+        double ms = 0;
+        for (int i = 0; i < times; i++) {
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            int rc = p.waitFor();
+            ms = (System.nanoTime() - t0) / 1e6;
+            if (rc != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " exited " + rc);
+            }
+        }
+        return ms;
+    }
+
+    private static double pct(List<Double> xs, int p) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s.get(Math.min(s.size() - 1, (int) Math.round(p / 100.0 * (s.size() - 1))));
+    }
+}
