@@ -49,6 +49,25 @@ public final class StoreCodec {
         });
     }
 
+    /**
+     * The encoding of {@code new Command.Group(time, commands)} built from the commands' own encodings (each as
+     * {@link #encode(Command)} made it), so that group commit encodes every command once.
+     */
+    public static byte[] encodeGroup(long time, List<byte[]> encodedCommands) {
+        return write(out -> {
+            out.writeByte(VERSION);
+            out.writeByte(GROUP);
+            Wire.writeVarLong(out, time);
+            Wire.writeVarLong(out, encodedCommands.size());
+            for (byte[] c : encodedCommands) {
+                if (c.length < 2 || c[0] != VERSION || c[1] == GROUP || c[1] == TICK) {
+                    throw new IllegalArgumentException("not an encoded command a group may hold");
+                }
+                out.write(c, 1, c.length - 1); // without its version byte
+            }
+        });
+    }
+
     public static Command decodeCommand(byte[] buf, int off, int len) {
         Wire in = open(buf, off, len);
         try {

@@ -217,4 +217,14 @@ class StoreCodecTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Command.Group(T, List.of(new Command.Tick(T))))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aGroupBuiltFromEncodedCommandsIsTheGroupsOwnEncoding() {
+        List<Command> members = List.of(Cmd.set(T, "/a", "1"), new Command.QuorumGet(T, "/", true, true),
+                new Command.Txn(T, List.of(new Command.Condition("/a", true, null, null)), List.of(Cmd.rmrf(T, "/d"))));
+        List<byte[]> encoded = members.stream().map(StoreCodec::encode).toList();
+        assertThat(StoreCodec.encodeGroup(T + 2, encoded)).isEqualTo(StoreCodec.encode(new Command.Group(T + 2, members)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StoreCodec.encodeGroup(T, List.of(StoreCodec.encode(new Command.Tick(T)))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

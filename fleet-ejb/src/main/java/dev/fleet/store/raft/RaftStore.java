@@ -102,7 +102,7 @@ public final class RaftStore implements AutoCloseable {
         if (command instanceof Command.Tick || command instanceof Command.Group) {
             return submitNow(command, timeout);
         }
-        Pending p = new Pending(command, StoreCodec.encode(command).length, timeout, new CompletableFuture<>());
+        Pending p = new Pending(StoreCodec.encode(command), timeout, new CompletableFuture<>());
         synchronized (groupLock) {
             queue.add(p);
             startGroups();
@@ -137,7 +137,8 @@ public final class RaftStore implements AutoCloseable {
     static final int MAX_GROUP_COMMANDS = 512;
     static final int MAX_GROUP_BYTES = 1 << 20;
 
-    private record Pending(Command command, int bytes, Duration timeout, CompletableFuture<Result> result) { }
+    /** A queued command with its encoding (made once: it sizes the group and travels in it). */
+    private record Pending(byte[] encoded, Duration timeout, CompletableFuture<Result> result) { }
 
     private final Object groupLock = new Object();
     private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
@@ -154,9 +155,9 @@ public final class RaftStore implements AutoCloseable {
             List<Pending> group = new java.util.ArrayList<>();
             int bytes = 0;
             while (!queue.isEmpty() && group.size() < MAX_GROUP_COMMANDS
-                    && (group.isEmpty() || bytes + queue.peek().bytes() <= MAX_GROUP_BYTES)) {
+                    && (group.isEmpty() || bytes + queue.peek().encoded().length <= MAX_GROUP_BYTES)) {
                 Pending p = queue.poll();
-                bytes += p.bytes();
+                bytes += p.encoded().length;
                 group.add(p);
             }
             groupsInFlight++;
@@ -168,12 +169,12 @@ public final class RaftStore implements AutoCloseable {
         try {
             if (group.size() == 1) {
                 Pending p = group.get(0);
-                p.result().complete(submitNow(p.command(), p.timeout()));
+                p.result().complete(submitNow(p.encoded(), p.timeout()));
                 return;
             }
-            List<Command> commands = new java.util.ArrayList<>(group.size());
-            group.forEach(p -> commands.add(p.command()));
-            Result r = submitNow(new Command.Group(System.currentTimeMillis(), commands), group.get(0).timeout());
+            List<byte[]> commands = new java.util.ArrayList<>(group.size());
+            group.forEach(p -> commands.add(p.encoded()));
+            Result r = submitNow(StoreCodec.encodeGroup(System.currentTimeMillis(), commands), group.get(0).timeout());
             if (r instanceof Result.Group g && g.results().size() == group.size()) {
                 for (int i = 0; i < group.size(); i++) {
                     group.get(i).result().complete(g.results().get(i));
@@ -196,7 +197,10 @@ public final class RaftStore implements AutoCloseable {
      * other failure leaves the outcome unknown and is reported as such.
      */
     private Result submitNow(Command command, Duration timeout) {
-        byte[] bytes = StoreCodec.encode(command);
+        return submitNow(StoreCodec.encode(command), timeout);
+    }
+
+    private Result submitNow(byte[] bytes, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long remaining = deadline - System.nanoTime();
