@@ -49,7 +49,7 @@ import static org.awaitility.Awaitility.await;
  * <p>Throughout, a checker compares what the machines hold (from the schedules they receive, with timestamps):
  * no unit may ever be held by two machines at once — a unit moves only after the machine that had it lost it
  * (crashed, stopped, or its lease ran out). It also polls {@code GET /fleet/v1/state} and logs units reported
- * active by two machines (reported states of a crashed machine linger for its TTL, so that is only logged).
+ * active by two machines; that is only logged, since a report is a snapshot of what an agent saw.
  * Steps run in order and share the cluster.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

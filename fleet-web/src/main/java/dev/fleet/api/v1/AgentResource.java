@@ -54,7 +54,7 @@ public class AgentResource {
     public void schedule(@PathParam("id") String id, @QueryParam("wait") boolean wait, @QueryParam("waitIndex") Long waitIndex,
                          @Suspended AsyncResponse async) {
         if (!node.isReady()) {
-            async.resume(FleetV1Resource.toResponse(ApiResponse.error(503, "fleet server unable to communicate with etcd"), false));
+            async.resume(FleetV1Resource.notReady());
             return;
         }
         if (!wait || waitIndex == null || !AgentApi.MACHINE_ID.matcher(id).matches()) {
@@ -81,7 +81,7 @@ public class AgentResource {
 
     private Response call(java.util.function.Supplier<ApiResponse> handler) {
         if (!node.isReady()) {
-            return FleetV1Resource.toResponse(ApiResponse.error(503, "fleet server unable to communicate with etcd"), false);
+            return FleetV1Resource.notReady();
         }
         return FleetV1Resource.toResponse(FleetV1Resource.dispatch(() -> {
             try {

@@ -74,7 +74,7 @@ public class FleetV1Resource {
 
     private Response handle(String method, UriInfo uri, HttpHeaders headers, byte[] body) {
         if (!node.isReady()) { // as fleet: 503 without the Server header until the store is reachable
-            return toResponse(ApiResponse.error(503, "fleet server unable to communicate with etcd"), false);
+            return notReady();
         }
         List<String> types = headers.getRequestHeader(HttpHeaders.CONTENT_TYPE);
         ApiRequest req = new ApiRequest(method, uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), types, body);
@@ -86,13 +86,20 @@ public class FleetV1Resource {
         try {
             return call.get();
         } catch (StoreUnavailableException e) {
-            return ApiResponse.error(503, "fleet server unable to communicate with etcd: " + e.getMessage());
+            return ApiResponse.error(503, UNAVAILABLE + ": " + e.getMessage());
         } catch (RegistryException e) {
             return ApiResponse.error(500, e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "fleet API request failed", e);
             return ApiResponse.error(500, e.toString());
         }
+    }
+
+    static final String UNAVAILABLE = "fleet server unable to communicate with etcd";
+
+    /** fleet's answer while the node has no leader: 503, and no Server header. */
+    static Response notReady() {
+        return toResponse(ApiResponse.error(503, UNAVAILABLE), false);
     }
 
     static Response toResponse(ApiResponse r, boolean serverHeader) {
