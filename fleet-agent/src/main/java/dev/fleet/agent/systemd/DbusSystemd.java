@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import org.freedesktop.dbus.DBusAsyncReply;
 import org.freedesktop.dbus.DBusPath;
 import org.freedesktop.dbus.connections.IDisconnectCallback;
 import org.freedesktop.dbus.connections.impl.DBusConnection;
@@ -26,6 +27,8 @@ import org.freedesktop.dbus.exceptions.DBusExecutionException;
 import org.freedesktop.dbus.interfaces.Properties;
 import org.freedesktop.dbus.interfaces.Properties.PropertiesChanged;
 import org.freedesktop.dbus.matchrules.DBusMatchRuleBuilder;
+import org.freedesktop.dbus.messages.DBusSignal;
+import org.freedesktop.dbus.messages.Message;
 import org.freedesktop.dbus.types.Variant;
 
 /**
@@ -67,6 +70,7 @@ public final class DbusSystemd implements SystemdPort {
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Consumer<UnitState> listener;
+    private volatile String systemdUniqueName;
 
     private DbusSystemd(DBusConnection connection, JobWaiters jobs, ExecutorService jobCompletions) throws DBusException {
         this.connection = connection;
@@ -75,8 +79,12 @@ public final class DbusSystemd implements SystemdPort {
         this.events = Executors.newSingleThreadExecutor(daemon("systemd-events"));
         this.manager = connection.getRemoteObject(SystemdManager.BUS_NAME, SystemdManager.OBJECT_PATH, SystemdManager.class);
         // Before any StartUnit: systemd sends a job's JobRemoved to the client that created it even unsubscribed.
-        connection.addSigHandler(SystemdManager.JobRemoved.class,
-                signal -> jobs.jobRemoved(signal.job().getPath(), signal.result()));
+        this.systemdUniqueName = ownerOfSystemdName();
+        connection.addSigHandler(SystemdManager.JobRemoved.class, signal -> {
+            if (fromSystemd(signal)) {
+                jobs.jobRemoved(signal.job().getPath(), signal.result());
+            }
+        });
     }
 
     /** Connects to the system bus of this machine ({@value #SYSTEM_BUS_ADDRESS}). */
@@ -122,7 +130,7 @@ public final class DbusSystemd implements SystemdPort {
     public void linkUnitFiles(List<Path> files) {
         List<String> paths = files.stream().map(UnitNames::requireUnitFile).toList();
         if (!paths.isEmpty()) {
-            call("LinkUnitFiles " + paths, () -> manager.LinkUnitFiles(paths, true, true));
+            invoke("LinkUnitFiles " + paths, "LinkUnitFiles", paths, true, true);
         }
     }
 
@@ -130,7 +138,7 @@ public final class DbusSystemd implements SystemdPort {
     public void enableUnitFiles(List<Path> files) {
         List<String> paths = files.stream().map(UnitNames::requireUnitFile).toList();
         if (!paths.isEmpty()) {
-            call("EnableUnitFiles " + paths, () -> manager.EnableUnitFiles(paths, true, true));
+            invoke("EnableUnitFiles " + paths, "EnableUnitFiles", paths, true, true);
         }
     }
 
@@ -138,16 +146,13 @@ public final class DbusSystemd implements SystemdPort {
     public void disableUnitFiles(List<String> names) {
         List<String> valid = names.stream().map(UnitNames::requireValid).toList();
         if (!valid.isEmpty()) {
-            call("DisableUnitFiles " + valid, () -> manager.DisableUnitFiles(valid, true));
+            invoke("DisableUnitFiles " + valid, "DisableUnitFiles", valid, true);
         }
     }
 
     @Override
     public void reload() {
-        call("Reload", () -> {
-            manager.Reload();
-            return null;
-        });
+        invoke("Reload", "Reload");
     }
 
     /**
@@ -158,24 +163,24 @@ public final class DbusSystemd implements SystemdPort {
      */
     @Override
     public CompletableFuture<String> startUnit(String name) {
-        return queueJob("StartUnit", name, () -> manager.StartUnit(name, "replace"));
+        return queueJob("StartUnit", name);
     }
 
     /** {@inheritDoc} Errors as {@link #startUnit}. */
     @Override
     public CompletableFuture<String> stopUnit(String name) {
-        return queueJob("StopUnit", name, () -> manager.StopUnit(name, "replace"));
+        return queueJob("StopUnit", name);
     }
 
-    private CompletableFuture<String> queueJob(String method, String name, Supplier<DBusPath> call) {
+    private CompletableFuture<String> queueJob(String method, String name) {
         UnitNames.requireValid(name);
         jobs.callStarted();
         DBusPath job;
         try {
-            job = call.get();
+            job = invoke(method + " " + name, method, name, "replace");
         } catch (RuntimeException e) {
             jobs.callFailed();
-            throw failure(method + " " + name, e);
+            throw e;
         }
         return jobs.callReturned(job.getPath());
     }
@@ -184,13 +189,13 @@ public final class DbusSystemd implements SystemdPort {
     public void resetFailedUnit(String name) {
         UnitNames.requireValid(name);
         try {
-            manager.ResetFailedUnit(name);
-        } catch (DBusExecutionException e) {
-            if (!NO_SUCH_UNIT.equals(e.getType())) {
-                throw failure("ResetFailedUnit " + name, e);
+            invokeOrErrorReply("ResetFailedUnit", name);
+        } catch (ErrorReply e) {
+            if (!NO_SUCH_UNIT.equals(e.name)) {
+                throw new SystemdException("ResetFailedUnit " + name + " failed: " + e.getMessage(), e.getCause());
             }
-        } catch (RuntimeException e) {
-            throw failure("ResetFailedUnit " + name, e);
+        } catch (DBusException | RuntimeException e) {
+            throw new SystemdException("ResetFailedUnit " + name + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -201,7 +206,7 @@ public final class DbusSystemd implements SystemdPort {
         if (valid.isEmpty()) {
             return Map.of();
         }
-        List<SystemdManager.UnitStatus> rows = call("ListUnitsByNames", () -> manager.ListUnitsByNames(valid));
+        List<SystemdManager.UnitStatus> rows = invoke("ListUnitsByNames", "ListUnitsByNames", valid);
         Map<String, UnitState> states = new LinkedHashMap<>();
         for (SystemdManager.UnitStatus row : rows) {
             states.put(row.name(), new UnitState(row.name(), row.loadState(), row.activeState(), row.subState(), "", ""));
@@ -261,31 +266,30 @@ public final class DbusSystemd implements SystemdPort {
         try {
             connection.addSigHandler(DBusMatchRuleBuilder.create()
                             .withType(PropertiesChanged.class)
-                            .withSender(SystemdManager.BUS_NAME)
                             .withPathNamespace(UnitPaths.UNIT_PREFIX.substring(0, UnitPaths.UNIT_PREFIX.length() - 1))
                             .build(),
                     (PropertiesChanged signal) -> events.execute(() -> onPropertiesChanged(signal)));
-            connection.addSigHandler(SystemdManager.UnitRemoved.class,
-                    signal -> events.execute(() -> tracker.forget(signal.unit())));
+            connection.addSigHandler(SystemdManager.UnitRemoved.class, signal -> {
+                if (fromSystemd(signal)) {
+                    events.execute(() -> tracker.forget(signal.unit()));
+                }
+            });
             connection.addSigHandler(SystemdManager.Reloading.class, signal -> {
-                if (!signal.active()) {
+                if (!signal.active() && fromSystemd(signal)) {
                     events.execute(this::refreshAfterReload);
                 }
             });
         } catch (DBusException e) {
             throw new SystemdException("cannot listen to systemd's signals: " + e.getMessage(), e);
         }
-        call("Subscribe", () -> {
-            manager.Subscribe();
-            return null;
-        });
+        invoke("Subscribe", "Subscribe");
     }
 
     /** On the events thread. */
     private void onPropertiesChanged(PropertiesChanged signal) {
         try {
             String name = UnitPaths.unitName(signal.getPath()).orElse(null);
-            if (name == null) {
+            if (name == null || !fromSystemd(signal)) {
                 return;
             }
             Map<String, Variant<?>> changed = signal.getPropertiesChanged();
@@ -316,6 +320,30 @@ public final class DbusSystemd implements SystemdPort {
         }
     }
 
+    /**
+     * Whether systemd sent the signal: any client may emit signals, and dbus-java matches a rule's sender only
+     * against unique names, so the sender is checked here. After a daemon-reexec systemd has a new unique name.
+     */
+    private boolean fromSystemd(DBusSignal signal) {
+        String source = signal.getSource();
+        if (source == null) {
+            return false;
+        }
+        if (!source.equals(systemdUniqueName)) {
+            systemdUniqueName = ownerOfSystemdName();
+        }
+        return source.equals(systemdUniqueName);
+    }
+
+    private String ownerOfSystemdName() {
+        try {
+            String owner = connection.getDBusOwnerName(SystemdManager.BUS_NAME);
+            return owner == null ? "" : owner;
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+
     private String readLoadState(String unitPath) {
         Properties props = propertiesOf(unitPath);
         return SystemdValues.render(props.Get(UNIT_INTERFACE, UnitStateTracker.LOAD_STATE));
@@ -328,7 +356,8 @@ public final class DbusSystemd implements SystemdPort {
             return;
         }
         try {
-            for (SystemdManager.UnitStatus row : manager.ListUnitsByNames(names)) {
+            List<SystemdManager.UnitStatus> rows = invoke("ListUnitsByNames", "ListUnitsByNames", names);
+            for (SystemdManager.UnitStatus row : rows) {
                 tracker.merge(row.name(), Map.of(UnitStateTracker.LOAD_STATE, row.loadState(),
                         UnitStateTracker.ACTIVE_STATE, row.activeState(), UnitStateTracker.SUB_STATE, row.subState()));
                 tracker.takeIfChanged(row.name()).ifPresent(this::deliver);
@@ -380,6 +409,47 @@ public final class DbusSystemd implements SystemdPort {
         return "org.freedesktop.systemd1." + Character.toUpperCase(type.charAt(0)) + type.substring(1);
     }
 
+    /** A D-Bus error reply, with its name (e.g. org.freedesktop.systemd1.NoSuchUnit). */
+    private static final class ErrorReply extends RuntimeException {
+        final String name;
+
+        ErrorReply(String name, DBusExecutionException cause) {
+            super(name + ": " + cause.getMessage(), cause);
+            this.name = name;
+        }
+    }
+
+    /** {@link #invokeOrErrorReply}, any failure a {@link SystemdException}. */
+    private <T> T invoke(String what, String method, Object... args) {
+        try {
+            return invokeOrErrorReply(method, args);
+        } catch (ErrorReply e) {
+            throw new SystemdException(what + " failed: " + e.getMessage(), e.getCause());
+        } catch (DBusException | RuntimeException e) {
+            throw new SystemdException(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Calls a Manager method. Through dbus-java's async call, because its proxies drop the D-Bus error name,
+     * which callers need (and which the {@link SystemdException} message then carries).
+     */
+    @SuppressWarnings("unchecked")
+    private <T> T invokeOrErrorReply(String method, Object... args) throws DBusException {
+        DBusAsyncReply<?> reply = connection.callMethodAsync(manager, method, args);
+        Message answer = reply.getCall().getReply(); // waits, up to dbus-java's method call timeout
+        if (answer instanceof org.freedesktop.dbus.messages.Error error) {
+            throw new ErrorReply(error.getName(), error.getException());
+        }
+        if (answer == null) {
+            throw new DBusExecutionException("no reply from systemd in time");
+        }
+        if (answer.getParameters().length == 0) {
+            return null; // a void method: dbus-java's async reply has no value to give
+        }
+        return (T) reply.getReply();
+    }
+
     private static <T> T call(String what, Supplier<T> call) {
         try {
             return call.get();
@@ -389,8 +459,7 @@ public final class DbusSystemd implements SystemdPort {
     }
 
     private static SystemdException failure(String what, RuntimeException e) {
-        String type = e instanceof DBusExecutionException dbus && dbus.getType() != null ? dbus.getType() + ": " : "";
-        return new SystemdException(what + " failed: " + type + e.getMessage(), e);
+        return new SystemdException(what + " failed: " + e.getMessage(), e);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

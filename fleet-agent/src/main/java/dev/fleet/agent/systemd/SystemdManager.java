@@ -34,14 +34,16 @@ public interface SystemdManager extends DBusInterface {
     /** {@code Subscribe()}: systemd then emits unit and job signals to this client. */
     void Subscribe();
 
+    // Boolean, not boolean: DbusSystemd calls through callMethodAsync, which finds methods by argument classes
+
     /** {@code LinkUnitFiles(asbb)a(sss)}. */
-    List<UnitFileChange> LinkUnitFiles(List<String> files, boolean runtime, boolean force);
+    List<UnitFileChange> LinkUnitFiles(List<String> files, Boolean runtime, Boolean force);
 
     /** {@code EnableUnitFiles(asbb)(ba(sss))}. */
-    EnableUnitFilesReply<Boolean, List<UnitFileChange>> EnableUnitFiles(List<String> files, boolean runtime, boolean force);
+    EnableUnitFilesReply<Boolean, List<UnitFileChange>> EnableUnitFiles(List<String> files, Boolean runtime, Boolean force);
 
     /** {@code DisableUnitFiles(asb)a(sss)}. */
-    List<UnitFileChange> DisableUnitFiles(List<String> names, boolean runtime);
+    List<UnitFileChange> DisableUnitFiles(List<String> names, Boolean runtime);
 
     /** {@code ResetFailedUnit(s)}. */
     void ResetFailedUnit(String name);

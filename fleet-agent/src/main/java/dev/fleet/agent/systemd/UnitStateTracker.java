@@ -2,6 +2,7 @@ package dev.fleet.agent.systemd;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,11 +31,28 @@ final class UnitStateTracker {
         List<String> deliveredKey;
     }
 
+    /** Bound of the last delivered states kept for units systemd unloaded. */
+    static final int MAX_REMOVED = 4096;
+
     private final Map<String, Known> units = new HashMap<>();
+    /**
+     * systemd unloads (garbage-collects) an inactive unit nobody references and loads it again on the next
+     * StartUnit, announcing the same inactive/dead state: what was delivered is remembered for a while.
+     */
+    private final Map<String, List<String>> removed = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
+            return size() > MAX_REMOVED;
+        }
+    };
 
     /** Merges the given values (keys as above; others ignored) into what is known of {@code name}. */
     void merge(String name, Map<String, String> changes) {
-        Known known = units.computeIfAbsent(name, n -> new Known());
+        Known known = units.computeIfAbsent(name, n -> {
+            Known fresh = new Known();
+            fresh.deliveredKey = removed.remove(n);
+            return fresh;
+        });
         for (String key : List.of(LOAD_STATE, ACTIVE_STATE, SUB_STATE, RESULT, INVOCATION_ID)) {
             String value = changes.get(key);
             if (value != null) {
@@ -72,9 +90,15 @@ final class UnitStateTracker {
         return Optional.of(new UnitState(name, load, active, sub, result, known.values.getOrDefault(INVOCATION_ID, "")));
     }
 
-    /** systemd unloaded the unit: forget it, so memory follows the units systemd has loaded. */
+    /**
+     * systemd unloaded the unit: forget what was read of it (LoadState is read again when it comes back), keep
+     * only its last delivered state in a bounded map, so memory follows the units systemd has loaded.
+     */
     void forget(String name) {
-        units.remove(name);
+        Known known = units.remove(name);
+        if (known != null && known.deliveredKey != null) {
+            removed.put(name, known.deliveredKey);
+        }
     }
 
     List<String> names() {
