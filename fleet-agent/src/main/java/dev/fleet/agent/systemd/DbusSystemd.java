@@ -3,7 +3,6 @@ package dev.fleet.agent.systemd;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -287,6 +286,9 @@ public final class DbusSystemd implements SystemdPort {
 
     /** On the events thread. */
     private void onPropertiesChanged(PropertiesChanged signal) {
+        if (closed.get()) {
+            return;
+        }
         try {
             String name = UnitPaths.unitName(signal.getPath()).orElse(null);
             if (name == null || !fromSystemd(signal)) {
@@ -316,7 +318,9 @@ public final class DbusSystemd implements SystemdPort {
                 tracker.merge(name, Map.of(UnitStateTracker.RESULT, SystemdValues.render(changed.get(UnitStateTracker.RESULT))));
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "unit state change not handled: " + signal.getPath(), e);
+            if (!closed.get()) {
+                LOG.log(Level.WARNING, "unit state change not handled: " + signal.getPath(), e);
+            }
         }
     }
 

@@ -49,7 +49,7 @@ final class SystemdValues {
             return hexId(bytes);
         }
         if (value instanceof UInt64 u) {
-            return u.longValue() == -1L ? NOT_SET : u.toString();
+            return u.value().equals(UInt64.MAX_BIG_VALUE) ? NOT_SET : u.toString();
         }
         if (value instanceof DBusPath p) {
             return p.getPath();
