@@ -182,6 +182,37 @@ class DbusSystemdIT {
         assertNoDuplicateDeliveries(unit);
     }
 
+    /** Not asserted as timing: 100 units linked in one call, one reload, started at once, all seen active. */
+    @Test
+    void hundredUnitsStartTogetherAndEachStateIsDeliveredOnce() throws Exception {
+        List<Path> files = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String unit = "fleet-many-" + i + ".service";
+            names.add(unit);
+            files.add(writeUnitFile(unit, "[Service]\nExecStart=/bin/sleep infinity\n"));
+        }
+        long t0 = System.nanoTime();
+        systemd.linkUnitFiles(files);
+        long linked = System.nanoTime();
+        systemd.reload();
+        long reloaded = System.nanoTime();
+        List<CompletableFuture<String>> started = names.stream().map(systemd::startUnit).toList();
+        CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+        long jobsDone = System.nanoTime();
+        names.forEach(unit -> awaitState(unit, "active", "running"));
+        long allActive = System.nanoTime();
+        assertThat(started).allSatisfy(f -> assertThat(f).isCompletedWithValue("done"));
+        assertThat(systemd.states(names).values()).hasSize(100).allSatisfy(state -> assertThat(state.subState()).isEqualTo("running"));
+        System.out.printf("[measure] 100 units: LinkUnitFiles %d ms, Reload %d ms, 100 StartUnit jobs done %d ms, all active delivered %d ms%n",
+                (linked - t0) / 1_000_000, (reloaded - linked) / 1_000_000, (jobsDone - reloaded) / 1_000_000, (allActive - reloaded) / 1_000_000);
+
+        List<CompletableFuture<String>> stopped = names.stream().map(systemd::stopUnit).toList();
+        CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new)).get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+        names.forEach(unit -> awaitState(unit, "inactive", "dead"));
+        names.forEach(DbusSystemdIT::assertNoDuplicateDeliveries);
+    }
+
     private static Delivery lastDelivery(String unit, long notBefore) {
         Delivery last = null;
         for (Delivery d : deliveries) {

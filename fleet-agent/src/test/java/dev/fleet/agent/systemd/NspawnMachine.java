@@ -36,6 +36,8 @@ final class NspawnMachine implements AutoCloseable {
     private final Path base;
     private final Path root;
     private final Path log;
+    /** For .ci/cleanup-nspawn-it when a JVM died without its shutdown hook (kill -9). */
+    private final Path pidFile;
     private final Thread shutdownHook;
     private Process nspawn;
     private long pid1;
@@ -48,6 +50,7 @@ final class NspawnMachine implements AutoCloseable {
         this.base = Path.of("/tmp", name);
         this.root = base.resolve("root");
         this.log = Path.of("/tmp", name + ".log");
+        this.pidFile = Path.of("/tmp", name + ".nspawn-pid");
         this.shutdownHook = new Thread(this::tearDown, "teardown-" + name);
     }
 
@@ -123,6 +126,7 @@ final class NspawnMachine implements AutoCloseable {
                 .redirectOutput(log.toFile());
         builder.environment().put("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1");
         nspawn = builder.start();
+        Files.writeString(pidFile, nspawn.pid() + "\n");
 
         AtomicReference<Long> init = new AtomicReference<>();
         await("PID 1 of " + name).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
@@ -235,6 +239,7 @@ final class NspawnMachine implements AutoCloseable {
         rmdir(Path.of("/run/systemd/nspawn/propagate"));
         rmdir(Path.of("/run/systemd/nspawn"));
         try {
+            Files.deleteIfExists(pidFile);
             Files.deleteIfExists(log);
         } catch (IOException ignored) {
             // a log left in /tmp is harmless
