@@ -25,10 +25,12 @@ public final class Bench {
             case "boot" -> NodeBootBench.main(rest);
             case "scale" -> ScaleBench.main(rest);
             case "cli" -> CliBench.main(rest);
+            case "agent" -> AgentBench.main(rest);
             default -> {
                 System.err.println("usage: fleet-bench store [--seconds=10] [--clients=16] [--out=DIR] ... | fleet-bench boot [RUNS]"
                         + " | fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30] [--timeout=600] [--inflight=256]"
-                        + " | fleet-bench cli [--units=1000] [--runs=15]");
+                        + " | fleet-bench cli [--units=1000] [--runs=15]"
+                        + " | fleet-bench agent [--machines=3] [--starts=100] [--units=300] [--idle-seconds=30]");
                 System.exit(what.equals("help") ? 0 : 2);
             }
         }
