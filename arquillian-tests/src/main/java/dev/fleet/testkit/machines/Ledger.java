@@ -148,8 +148,8 @@ public final class Ledger {
                 }
                 List<String> r = List.of(line.split("\t", -1));
                 if (r.get(0).equals("ledger")) {
+                    out.add(List.of("ledgerdir", r.get(1))); // before its records: undone after them
                     out.addAll(records(Path.of(r.get(1))));
-                    out.add(List.of("ledgerdir", r.get(1)));
                 } else {
                     out.add(r);
                 }
