@@ -1,0 +1,313 @@
+package dev.fleet.agent;
+
+import dev.fleet.agent.config.AgentConfig;
+import dev.fleet.agent.control.ControlPlane;
+import dev.fleet.agent.control.ControlPlane.Registration;
+import dev.fleet.agent.control.ControlPlane.Schedule;
+import dev.fleet.agent.plan.CurrentUnit;
+import dev.fleet.agent.plan.DesiredSet;
+import dev.fleet.agent.systemd.SystemdPort;
+import dev.fleet.model.FleetVersion;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One machine's agent: presence (register, heartbeat every TTL/3, re-register with back-off), a
+ * watch of this machine's own schedule (long poll) that drives {@link Reconciler} passes, a periodic
+ * pass every {@link #PERIODIC_PASS} that retries what failed, and the state publisher fed by systemd's
+ * signals. While the control plane cannot be reached, units keep running as they are (fleet's
+ * semantics) and the agent reconciles once it answers again.
+ */
+public final class Agent implements AutoCloseable {
+
+    static final Duration PERIODIC_PASS = Duration.ofSeconds(5);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+
+    private final String machineId;
+    private final SystemdPort systemd;
+    private final ControlPlane controlPlane;
+    private final UnitsDirectory dir;
+    private final Log log;
+    private final String session;
+    private final StatePublisher publisher;
+    private final Reconciler reconciler;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "fleet-agent-timer"));
+    private volatile AgentConfig config;
+    private volatile DesiredSet lastDesired;
+    private volatile boolean running = true;
+    private volatile boolean registered;
+    private final Object presenceWake = new Object();
+    private Thread presenceThread;
+    private Thread watchThread;
+
+    public Agent(String machineId, AgentConfig config, SystemdPort systemd, ControlPlane controlPlane, Log log) {
+        this.machineId = machineId;
+        this.config = config;
+        this.systemd = systemd;
+        this.controlPlane = controlPlane;
+        this.log = log;
+        this.dir = new UnitsDirectory(config.unitsDirectory());
+        dir.create();
+        // A session left by a crashed agent is taken over: the control plane still knows this machine by it,
+        // so a restart neither waits out the TTL nor lets the engine move the units away.
+        this.session = dir.readSession().orElseGet(Agent::newSession);
+        dir.writeSession(session);
+        this.publisher = new StatePublisher(
+                (states, removed) -> {
+                    int status = controlPlane.reportStates(machineId, session, states, removed);
+                    log.debug("reported " + states.size() + " state(s), " + removed.size() + " removed: HTTP " + status);
+                    if (status == 400) {
+                        throw new IllegalStateException("the control plane refused a state report (HTTP 400)");
+                    }
+                    return status != 409;
+                },
+                config.republishInterval(), this::sessionLost, log);
+        this.reconciler = new Reconciler(systemd, dir, publisher, log);
+    }
+
+    public String machineId() {
+        return machineId;
+    }
+
+    public String session() {
+        return session;
+    }
+
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    public StatePublisher publisher() {
+        return publisher;
+    }
+
+    public UnitsDirectory unitsDirectory() {
+        return dir;
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public boolean registered() {
+        return registered;
+    }
+
+    /** Subscribes to systemd, adopts the units already on disk, and starts presence, watch and periodic passes. */
+    public void start() {
+        systemd.subscribe(publisher::onSystemd);
+        reconciler.adopt();
+        publisher.start();
+        presenceThread = daemon(this::presenceLoop, "fleet-agent-presence");
+        watchThread = daemon(this::watchLoop, "fleet-agent-schedule");
+        presenceThread.start();
+        watchThread.start();
+        long period = PERIODIC_PASS.toMillis();
+        timer.scheduleWithFixedDelay(this::periodicPass, period, period, TimeUnit.MILLISECONDS);
+        log.info("fleet-agent " + FleetVersion.VERSION + " machine " + machineId + " (ttl " + config.ttl().toSeconds()
+                + "s, units in " + dir.dir() + ", control plane " + controlPlane.endpoints() + ")");
+    }
+
+    /** SIGHUP: a new configuration (metadata, TTL, address, endpoints, verbosity); units are kept as they are. */
+    public void reconfigure(AgentConfig next) {
+        if (!next.unitsDirectory().equals(config.unitsDirectory())) {
+            log.info("units_directory cannot change while running (kept " + config.unitsDirectory() + ")");
+        }
+        this.config = next;
+        controlPlane.setEndpoints(next.endpoints());
+        log.setDebug(next.verbosity() > 0);
+        log.info("configuration re-read: metadata " + next.metadata() + ", ttl " + next.ttl().toSeconds() + "s, endpoints " + next.endpoints());
+        wakePresence();
+    }
+
+    private void presenceLoop() {
+        int failures = 0;
+        while (running) {
+            AgentConfig c = config;
+            Duration next = c.heartbeatInterval();
+            try {
+                int status = controlPlane.register(new Registration(machineId, session, c.publicIp(), c.metadata(),
+                        FleetVersion.VERSION, Math.max(1, c.ttl().toSeconds()), c.agentPort()));
+                if (status == 201 || status == 200) {
+                    if (status == 201 || !registered) {
+                        log.info((status == 201 ? "registered" : "registration refreshed") + " as " + machineId);
+                        publisher.republishAll(); // a new registration starts with no states
+                    }
+                    registered = true;
+                    failures = 0;
+                } else if (status == 409) {
+                    registered = false;
+                    failures++;
+                    log.info("machine ID " + machineId + " is held by another agent (another session); retrying");
+                } else {
+                    failures++;
+                    log.info("registration refused: HTTP " + status);
+                }
+            } catch (Exception e) {
+                failures++;
+                if (failures == 1 || failures % 10 == 0) {
+                    log.info("control plane unreachable (" + e.getMessage() + "); units keep running as they are");
+                }
+            }
+            if (failures > 0) {
+                // exponential from 1 s, capped at 60 s — but while the registration may still be alive, at TTL/3
+                long backoff = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(16, failures - 1));
+                next = Duration.ofMillis(registered ? Math.min(backoff, c.heartbeatInterval().toMillis()) : backoff);
+            }
+            sleepPresence(next);
+        }
+    }
+
+    private void sessionLost() {
+        if (registered) {
+            log.info("the control plane no longer knows this session: registering again");
+        }
+        registered = false;
+        wakePresence();
+    }
+
+    private void wakePresence() {
+        synchronized (presenceWake) {
+            presenceWake.notifyAll();
+        }
+    }
+
+    private void sleepPresence(Duration d) {
+        synchronized (presenceWake) {
+            try {
+                presenceWake.wait(Math.max(1, d.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    private void watchLoop() {
+        long index = -1;
+        int failures = 0;
+        while (running) {
+            try {
+                Schedule s = controlPlane.schedule(machineId, index);
+                failures = 0;
+                if (!running) {
+                    return;
+                }
+                boolean changed = index < 0 || s.index() != index;
+                index = s.index();
+                if (changed) {
+                    DesiredSet desired = DesiredSet.of(machineId, s.metadata(), s.units());
+                    lastDesired = desired;
+                    pass(desired, "schedule at index " + index);
+                }
+            } catch (Exception e) {
+                failures++;
+                if (failures == 1 || failures % 10 == 0) {
+                    log.info("schedule watch failed (" + e.getMessage() + "); units keep running as they are");
+                }
+                long backoff = Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(16, failures - 1));
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void periodicPass() {
+        DesiredSet d = lastDesired;
+        if (d != null && running) {
+            pass(d, "periodic");
+        }
+    }
+
+    private void pass(DesiredSet desired, String why) {
+        try {
+            Reconciler.Pass p = reconciler.reconcile(desired);
+            if (!p.tasks().isEmpty() || !p.succeeded()) {
+                log.info("reconcile (" + why + "): " + p.tasks().size() + " task(s)"
+                        + (p.succeeded() ? "" : ", failed: " + String.join("; ", p.failures())));
+            }
+            if (!desired.skipped().isEmpty()) {
+                log.debug("global units not run here: " + desired.skipped());
+            }
+        } catch (RuntimeException e) {
+            log.info("reconcile (" + why + ") failed: " + e);
+        }
+    }
+
+    /**
+     * SIGTERM/SIGINT (§4.6): stop and remove every unit, withdraw their states, deregister, so the
+     * engine moves the units at once instead of waiting for the TTL.
+     */
+    public void shutdownAndPurge() {
+        running = false;
+        timer.shutdownNow();
+        if (watchThread != null) {
+            watchThread.interrupt();
+        }
+        wakePresence();
+        log.info("shutting down: unloading every unit");
+        boolean clean = reconciler.purge(5);
+        try {
+            publisher.flush();
+        } catch (Exception e) {
+            log.info("could not withdraw the states: " + e.getMessage());
+        }
+        publisher.close();
+        try {
+            boolean gone = controlPlane.deregister(machineId, session);
+            log.info(gone ? "deregistered" : "was not registered");
+        } catch (Exception e) {
+            log.info("could not deregister (the TTL will expire): " + e.getMessage());
+        }
+        if (clean) {
+            dir.deleteSession();
+        }
+    }
+
+    /** A JSON-ish dump of the agent's state (SIGUSR1). */
+    public String dump() {
+        StringBuilder b = new StringBuilder("{\"machineID\":\"").append(machineId).append("\",\"registered\":").append(registered)
+                .append(",\"units\":{");
+        Map<String, CurrentUnit> cur = reconciler.current();
+        String sep = "";
+        for (CurrentUnit u : cur.values()) {
+            SystemdPort.UnitState s = publisher.systemdState(u.name());
+            b.append(sep).append('"').append(u.name()).append("\":{\"hash\":\"").append(u.hash()).append("\",\"state\":\"")
+                    .append(u.state().wire()).append('"');
+            if (s != null) {
+                b.append(",\"systemd\":\"").append(s.loadState()).append('/').append(s.activeState()).append('/').append(s.subState()).append('"');
+            }
+            b.append('}');
+            sep = ",";
+        }
+        return b.append("}}").toString();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        timer.shutdownNow();
+        publisher.close();
+    }
+
+    private static String newSession() {
+        byte[] b = new byte[16];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

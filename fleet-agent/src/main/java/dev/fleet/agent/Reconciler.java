@@ -1,0 +1,293 @@
+package dev.fleet.agent;
+
+import dev.fleet.agent.plan.CurrentUnit;
+import dev.fleet.agent.plan.DesiredSet;
+import dev.fleet.agent.plan.DesiredUnit;
+import dev.fleet.agent.plan.ReconcilePlan;
+import dev.fleet.agent.plan.Task;
+import dev.fleet.agent.systemd.SystemdPort;
+import dev.fleet.agent.systemd.SystemdPort.UnitState;
+import dev.fleet.unit.DesiredState;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Executes reconcile plans ({@link ReconcilePlan}) against systemd and the units directory, and keeps
+ * the agent's cache of what it loaded and launched. Tasks run in the plan's order, by kind:
+ * every unload (stops issued together, then — only for the units whose stop succeeded — one
+ * DisableUnitFiles, ResetFailedUnit and the file deleted), every load (files written, one
+ * LinkUnitFiles, one EnableUnitFiles for units with {@code [Install]}), the one daemon-reload, the
+ * stops, the starts. A failing unload, load or reload ends the pass (the next pass retries); a
+ * failing start or stop does not keep the other units from starting or stopping.
+ */
+public final class Reconciler {
+
+    /** How long an unload waits for systemd to stop a unit before it gives up (and keeps the file). */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
+
+    private final SystemdPort systemd;
+    private final UnitsDirectory dir;
+    private final StatePublisher publisher;
+    private final Log log;
+    private final Map<String, CurrentUnit> current = new TreeMap<>();
+
+    public Reconciler(SystemdPort systemd, UnitsDirectory dir, StatePublisher publisher, Log log) {
+        this.systemd = systemd;
+        this.dir = dir;
+        this.publisher = publisher;
+        this.log = log;
+    }
+
+    /** The outcome of one pass: the tasks run (with their reasons) and the first failure, if any. */
+    public record Pass(List<Task> tasks, List<String> failures) {
+        public boolean succeeded() {
+            return failures.isEmpty();
+        }
+    }
+
+    /**
+     * At start-up: the files already in the units directory (an agent restart) become current units
+     * "inactive" with systemd's ActiveState, so that the plan does not restart what already runs.
+     */
+    public synchronized void adopt() {
+        Map<String, String> files = dir.scan();
+        if (files.isEmpty()) {
+            return;
+        }
+        Map<String, UnitState> states = systemd.states(files.keySet());
+        files.forEach((name, hash) -> {
+            UnitState s = states.get(name);
+            boolean known = s != null && !"not-found".equals(s.loadState());
+            current.put(name, CurrentUnit.onDisk(name, hash, known ? s.activeState() : null));
+            publisher.track(name, hash);
+            if (s != null) {
+                publisher.onSystemd(s);
+            }
+        });
+        log.info("found " + files.size() + " unit file(s) in " + dir.dir() + " from a previous run: " + String.join(", ", files.keySet()));
+    }
+
+    /** Plans and runs one pass towards {@code desired}. */
+    public synchronized Pass reconcile(DesiredSet desired) {
+        List<Task> tasks = ReconcilePlan.plan(desired, current);
+        List<String> failures = new ArrayList<>();
+        if (!tasks.isEmpty()) {
+            for (Task t : tasks) {
+                log.debug("task " + t.kind() + " " + (t.unitName() == null ? "" : t.unitName() + " ") + "(" + t.reason() + ")");
+            }
+            run(tasks, failures);
+        }
+        if (failures.isEmpty()) {
+            // Units found on disk that needed nothing now match what is desired: cache it.
+            Set<String> touched = tasks.stream().map(Task::unitName).filter(n -> n != null).collect(Collectors.toSet());
+            for (DesiredUnit d : desired.units()) {
+                CurrentUnit c = current.get(d.name());
+                if (c != null && c.state() == DesiredState.INACTIVE && !touched.contains(d.name()) && d.state() != DesiredState.INACTIVE) {
+                    current.put(d.name(), CurrentUnit.cached(d.name(), c.hash(), d.state()));
+                    publisher.setLaunched(d.name(), d.state() == DesiredState.LAUNCHED);
+                }
+            }
+        }
+        return new Pass(tasks, List.copyOf(failures));
+    }
+
+    /** Unloads every unit (stop, disable, reset-failed, delete), repeating until none is left or {@code attempts} run out (§4.7 purge). */
+    public synchronized boolean purge(int attempts) {
+        for (int i = 0; i < attempts && !current.isEmpty(); i++) {
+            List<Task> unloads = current.keySet().stream().map(n -> (Task) new Task.Unload(n, "agent shutting down")).toList();
+            List<String> failures = new ArrayList<>();
+            run(unloads, failures);
+            if (!failures.isEmpty()) {
+                log.info("purge: " + String.join("; ", failures));
+            }
+        }
+        return current.isEmpty();
+    }
+
+    /** The agent's cache, by unit name (for the state dump and the local API). */
+    public synchronized Map<String, CurrentUnit> current() {
+        return new TreeMap<>(current);
+    }
+
+    private void run(List<Task> tasks, List<String> failures) {
+        Map<Task.Kind, List<Task>> byKind = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            byKind.computeIfAbsent(t.kind(), k -> new ArrayList<>()).add(t);
+        }
+        for (Map.Entry<Task.Kind, List<Task>> e : byKind.entrySet()) {
+            switch (e.getKey()) {
+                case UNLOAD -> unload(e.getValue(), failures);
+                case LOAD -> load(e.getValue(), failures);
+                case RELOAD_UNIT_FILES -> reload(failures);
+                case STOP -> stop(e.getValue(), failures);
+                case START -> start(e.getValue(), failures);
+            }
+            if (!failures.isEmpty() && e.getKey().compareTo(Task.Kind.RELOAD_UNIT_FILES) <= 0) {
+                return; // the unit files are not what the plan assumed: replan next pass
+            }
+        }
+    }
+
+    private void unload(List<Task> tasks, List<String> failures) {
+        Map<String, CompletableFuture<String>> stops = new TreeMap<>();
+        for (Task t : tasks) {
+            publisher.setLaunched(t.unitName(), false);
+            stops.put(t.unitName(), stopQuietly(t.unitName()));
+        }
+        List<String> stopped = new ArrayList<>();
+        stops.forEach((name, f) -> {
+            String result = await(f, STOP_TIMEOUT);
+            if ("done".equals(result) || "not-loaded".equals(result)) {
+                stopped.add(name);
+            } else {
+                failures.add("unload " + name + ": stop " + result + " (its file is kept; retried next pass)");
+            }
+        });
+        if (stopped.isEmpty()) {
+            return;
+        }
+        try {
+            systemd.disableUnitFiles(stopped);
+        } catch (RuntimeException ex) {
+            failures.add("unload: DisableUnitFiles " + stopped + ": " + ex.getMessage());
+            return;
+        }
+        for (String name : stopped) {
+            try {
+                systemd.resetFailedUnit(name);
+                dir.delete(name);
+                current.remove(name);
+                publisher.untrack(name);
+                log.info("unloaded " + name);
+            } catch (RuntimeException ex) {
+                failures.add("unload " + name + ": " + ex.getMessage());
+            }
+        }
+    }
+
+    private void load(List<Task> tasks, List<String> failures) {
+        List<Path> files = new ArrayList<>();
+        List<Path> enable = new ArrayList<>();
+        List<Task.Load> written = new ArrayList<>();
+        for (Task t : tasks) {
+            Task.Load l = (Task.Load) t;
+            try {
+                Path p = dir.write(l.name(), l.contents());
+                files.add(p);
+                if (l.enable()) {
+                    enable.add(p);
+                }
+                written.add(l);
+            } catch (RuntimeException ex) {
+                failures.add("load " + l.name() + ": " + ex.getMessage());
+            }
+        }
+        if (files.isEmpty()) {
+            return;
+        }
+        try {
+            systemd.linkUnitFiles(files);
+            if (!enable.isEmpty()) {
+                systemd.enableUnitFiles(enable);
+            }
+        } catch (RuntimeException ex) {
+            failures.add("load: " + ex.getMessage());
+        }
+        // The files are on disk either way: track them, so a failed link is retried (as inactive, unknown to systemd).
+        for (Task.Load l : written) {
+            current.put(l.name(), failures.isEmpty() ? CurrentUnit.cached(l.name(), l.hash(), DesiredState.LOADED)
+                    : CurrentUnit.onDisk(l.name(), l.hash(), null));
+            publisher.track(l.name(), l.hash());
+            log.info("loaded " + l.name() + " (" + l.hash().substring(0, 7) + ")");
+        }
+    }
+
+    private void reload(List<String> failures) {
+        try {
+            systemd.reload();
+        } catch (RuntimeException ex) {
+            failures.add("daemon-reload: " + ex.getMessage());
+            return;
+        }
+        // Newly linked units send no signal until they change: read their state once.
+        Set<String> names = current.keySet();
+        if (!names.isEmpty()) {
+            systemd.states(names).values().forEach(publisher::onSystemd);
+        }
+    }
+
+    private void stop(List<Task> tasks, List<String> failures) {
+        Map<String, CompletableFuture<String>> stops = new TreeMap<>();
+        for (Task t : tasks) {
+            publisher.setLaunched(t.unitName(), false);
+            stops.put(t.unitName(), stopQuietly(t.unitName()));
+        }
+        stops.forEach((name, f) -> {
+            CurrentUnit c = current.get(name);
+            current.put(name, CurrentUnit.cached(name, c.hash(), DesiredState.LOADED));
+            String result = await(f, STOP_TIMEOUT);
+            if ("done".equals(result) || "not-loaded".equals(result)) {
+                log.info("stopped " + name);
+            } else {
+                failures.add("stop " + name + ": " + result);
+            }
+        });
+    }
+
+    private void start(List<Task> tasks, List<String> failures) {
+        for (Task t : tasks) {
+            String name = t.unitName();
+            CurrentUnit c = current.get(name);
+            publisher.setLaunched(name, true);
+            try {
+                systemd.startUnit(name).whenComplete((result, ex) -> {
+                    if (ex != null || !"done".equals(result)) {
+                        log.info("start " + name + ": job " + (ex != null ? ex.getMessage() : result));
+                    }
+                });
+                current.put(name, CurrentUnit.cached(name, c.hash(), DesiredState.LAUNCHED));
+                log.info("started " + name);
+            } catch (RuntimeException ex) {
+                // systemd refused the job (e.g. a bad unit file): the unit stays "loaded" and the next pass tries again
+                failures.add("start " + name + ": " + ex.getMessage());
+            }
+        }
+    }
+
+    /** StopUnit; a unit systemd does not know counts as stopped ("not-loaded"). */
+    private CompletableFuture<String> stopQuietly(String name) {
+        try {
+            return systemd.stopUnit(name).exceptionally(ex -> notLoaded(ex) ? "not-loaded" : "error: " + ex.getMessage());
+        } catch (RuntimeException ex) {
+            return CompletableFuture.completedFuture(notLoaded(ex) ? "not-loaded" : "error: " + ex.getMessage());
+        }
+    }
+
+    private static boolean notLoaded(Throwable ex) {
+        String m = String.valueOf(ex.getMessage());
+        return m.contains("NoSuchUnit") || m.contains("not loaded");
+    }
+
+    private static String await(CompletableFuture<String> f, Duration timeout) {
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "timeout after " + timeout.toSeconds() + " s";
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "error: " + e.getCause().getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.fleet.agent;
+
+import dev.fleet.agent.control.ControlPlane.StateReport;
+import dev.fleet.agent.systemd.SystemdPort.UnitState;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Publishes the states of this machine's fleet units (§4.8) without polling systemd: states come
+ * from systemd's signals ({@link #onSystemd}), changes are sent at once (coalesced: the changes that
+ * arrive while one report is in flight go in the next), and everything is re-sent every
+ * {@code republish} so that the states outlive no TTL. Only units the agent tracks (those in its units
+ * directory) are reported; an untracked unit is sent once in {@code removed}.
+ */
+public final class StatePublisher implements AutoCloseable {
+
+    /** Sends one report; returns false if the control plane refused the session (409: register again). */
+    @FunctionalInterface
+    public interface Sink {
+        boolean send(List<StateReport> states, List<String> removed) throws Exception;
+    }
+
+    private record Tracked(String hash, boolean launched, UnitState systemd) {
+    }
+
+    private final Sink sink;
+    private final Duration republish;
+    private final Runnable sessionLost;
+    private final Log log;
+    private final Map<String, Tracked> tracked = new TreeMap<>();
+    private final Set<String> dirty = new LinkedHashSet<>();
+    private final Set<String> removed = new TreeSet<>();
+    private final Thread sender;
+    private long nextFullAt;
+    private boolean closed;
+    private long reportsSent;
+
+    public StatePublisher(Sink sink, Duration republish, Runnable sessionLost, Log log) {
+        this.sink = sink;
+        this.republish = republish;
+        this.sessionLost = sessionLost;
+        this.log = log;
+        this.nextFullAt = System.nanoTime() + republish.toNanos();
+        this.sender = new Thread(this::run, "fleet-agent-states");
+        this.sender.setDaemon(true);
+    }
+
+    public void start() {
+        sender.start();
+    }
+
+    /** A unit file is now in the units directory (loaded, or found there at start-up). */
+    public synchronized void track(String name, String hash) {
+        Tracked t = tracked.get(name);
+        tracked.put(name, new Tracked(hash, t != null && t.hash.equals(hash) && t.launched, t == null ? null : t.systemd));
+        removed.remove(name);
+        markDirty(name);
+    }
+
+    /** The unit is gone from the units directory: its state is withdrawn. */
+    public synchronized void untrack(String name) {
+        if (tracked.remove(name) != null) {
+            dirty.remove(name);
+            removed.add(name);
+            notifyAll();
+        }
+    }
+
+    /** fleet's "launched heartbeat": the agent started the unit (true) or stopped it (false). */
+    public synchronized void setLaunched(String name, boolean launched) {
+        Tracked t = tracked.get(name);
+        if (t != null && t.launched != launched) {
+            tracked.put(name, new Tracked(t.hash, launched, t.systemd));
+            markDirty(name);
+        }
+    }
+
+    /** A state from systemd (any unit; only tracked ones matter). Unchanged states are not re-sent. */
+    public synchronized void onSystemd(UnitState s) {
+        Tracked t = tracked.get(s.name());
+        if (t == null || s.equals(t.systemd)) {
+            return;
+        }
+        tracked.put(s.name(), new Tracked(t.hash, t.launched, s));
+        markDirty(s.name());
+    }
+
+    /** Sends every state at the next opportunity (after a new registration the registry has none). */
+    public synchronized void republishAll() {
+        dirty.addAll(tracked.keySet());
+        notifyAll();
+    }
+
+    /** The last systemd state known for a tracked unit, or null. */
+    public synchronized UnitState systemdState(String name) {
+        Tracked t = tracked.get(name);
+        return t == null ? null : t.systemd;
+    }
+
+    public synchronized Set<String> trackedNames() {
+        return new TreeSet<>(tracked.keySet());
+    }
+
+    public synchronized long reportsSent() {
+        return reportsSent;
+    }
+
+    private void markDirty(String name) {
+        dirty.add(name);
+        notifyAll();
+    }
+
+    private void run() {
+        while (true) {
+            List<StateReport> states = new ArrayList<>();
+            List<String> gone;
+            synchronized (this) {
+                try {
+                    while (!closed && dirty.isEmpty() && removed.isEmpty() && System.nanoTime() < nextFullAt) {
+                        long waitMs = Math.max(1, (nextFullAt - System.nanoTime()) / 1_000_000);
+                        wait(waitMs);
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (closed) {
+                    return;
+                }
+                if (System.nanoTime() >= nextFullAt) {
+                    dirty.addAll(tracked.keySet());
+                    nextFullAt = System.nanoTime() + republish.toNanos();
+                }
+                for (String name : dirty) {
+                    Tracked t = tracked.get(name);
+                    if (t != null && t.systemd != null) {
+                        UnitState s = t.systemd;
+                        states.add(new StateReport(name, t.hash, s.loadState(), s.activeState(), s.subState(), t.launched,
+                                nz(s.result()), nz(s.invocationId())));
+                    }
+                }
+                dirty.clear();
+                gone = new ArrayList<>(removed);
+                removed.clear();
+            }
+            if (states.isEmpty() && gone.isEmpty()) {
+                continue;
+            }
+            try {
+                boolean accepted = sink.send(states, gone);
+                synchronized (this) {
+                    reportsSent++;
+                }
+                if (!accepted) {
+                    sessionLost.run();
+                }
+            } catch (Exception e) {
+                log.info("state report failed (will retry): " + e.getMessage());
+                synchronized (this) {
+                    // put back what was not sent, unless superseded meanwhile
+                    for (StateReport r : states) {
+                        if (tracked.containsKey(r.name())) {
+                            dirty.add(r.name());
+                        }
+                    }
+                    for (String g : gone) {
+                        if (!tracked.containsKey(g)) {
+                            removed.add(g);
+                        }
+                    }
+                    try {
+                        wait(1_000);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        try {
+            sender.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Sends what is pending now, on the caller's thread (used at shutdown after the purge). */
+    public void flush() throws Exception {
+        List<String> gone;
+        synchronized (this) {
+            gone = new ArrayList<>(removed);
+            removed.clear();
+            dirty.clear();
+        }
+        if (!gone.isEmpty()) {
+            sink.send(List.of(), gone);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.fleet.agent.local;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.fleet.agent.Log;
+import dev.fleet.agent.systemd.SystemdPort;
+import dev.fleet.unit.UnitName;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.spi.JsonProvider;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The agent's local API, for the control plane only (status and journal "without SSH"):
+ * <ul>
+ *   <li>{@code GET /agent/v1/units/NAME/status} → {@code {"machineID","name","properties":{...},"text"}},
+ *       the text being {@code systemctl status -l --no-pager NAME};</li>
+ *   <li>{@code GET /agent/v1/units/NAME/journal?lines=N&follow=BOOL} → the output of
+ *       {@code journalctl --no-pager -u NAME -n N [-f]}, streamed (chunked) as it comes.</li>
+ * </ul>
+ * Only units fleet loaded on this machine are served (404 otherwise); names are validated before
+ * they reach a command line, and commands are run without a shell.
+ */
+public final class LocalApi implements AutoCloseable {
+
+    private static final JsonProvider JSON = JsonProvider.provider();
+    private static final String PREFIX = "/agent/v1/units/";
+    private static final int MAX_LINES = 10_000;
+
+    private final HttpServer server;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fleet-agent-local-api");
+        t.setDaemon(true);
+        return t;
+    });
+    private final String machineId;
+    private final SystemdPort systemd;
+    private final Predicate<String> loadedHere;
+    private final Log log;
+
+    public LocalApi(String host, int port, String machineId, SystemdPort systemd, Predicate<String> loadedHere, Log log) throws IOException {
+        this.machineId = machineId;
+        this.systemd = systemd;
+        this.loadedHere = loadedHere;
+        this.log = log;
+        this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        server.createContext("/agent/v1/", this::handle);
+        server.setExecutor(pool);
+    }
+
+    public void start() {
+        server.start();
+        log.info("local API on http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort() + "/agent/v1/");
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            if (!"GET".equals(ex.getRequestMethod())) {
+                error(ex, 405, "only GET is supported");
+                return;
+            }
+            if (!path.startsWith(PREFIX)) {
+                error(ex, 404, "not found");
+                return;
+            }
+            String rest = path.substring(PREFIX.length());
+            int slash = rest.lastIndexOf('/');
+            if (slash <= 0) {
+                error(ex, 404, "not found");
+                return;
+            }
+            String name = rest.substring(0, slash);
+            String what = rest.substring(slash + 1);
+            if (!UnitName.isValid(name)) {
+                error(ex, 400, "invalid unit name: " + UnitName.validationError(name).orElse(""));
+                return;
+            }
+            if (!loadedHere.test(name)) {
+                error(ex, 404, "unit " + name + " is not loaded by fleet on machine " + machineId);
+                return;
+            }
+            Map<String, String> query = query(ex.getRequestURI().getRawQuery());
+            switch (what) {
+                case "status" -> status(ex, name);
+                case "journal" -> journal(ex, name, query);
+                default -> error(ex, 404, "not found");
+            }
+        } catch (RuntimeException e) {
+            log.info("local API: " + e);
+        }
+    }
+
+    private void status(HttpExchange ex, String name) throws IOException {
+        Map<String, String> props = new TreeMap<>();
+        try {
+            props.putAll(systemd.properties(name));
+        } catch (RuntimeException e) {
+            error(ex, 502, "systemd: " + e.getMessage());
+            return;
+        }
+        String text = run(List.of("systemctl", "status", "-l", "--no-pager", "--", name));
+        JsonObjectBuilder p = JSON.createObjectBuilder();
+        props.forEach((k, v) -> p.add(k, v == null ? "" : v));
+        byte[] body = JSON.createObjectBuilder().add("machineID", machineId).add("name", name).add("properties", p)
+                .add("text", text).build().toString().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
+    }
+
+    private void journal(HttpExchange ex, String name, Map<String, String> query) throws IOException {
+        int lines;
+        try {
+            lines = Integer.parseInt(query.getOrDefault("lines", "10"));
+        } catch (NumberFormatException e) {
+            lines = -1;
+        }
+        if (lines < 0 || lines > MAX_LINES) {
+            error(ex, 400, "lines must be a number in 0.." + MAX_LINES);
+            return;
+        }
+        boolean follow = Boolean.parseBoolean(query.getOrDefault("follow", "false"));
+        List<String> cmd = new ArrayList<>(List.of("journalctl", "--no-pager", "-n", Integer.toString(lines)));
+        if (follow) {
+            cmd.add("-f");
+        }
+        cmd.add("--unit=" + name);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(200, 0); // chunked
+        try (InputStream in = p.getInputStream(); OutputStream out = ex.getResponseBody()) {
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                out.write(buf, 0, n);
+                out.flush(); // a followed line reaches the user as it is written
+            }
+        } catch (IOException e) {
+            // the reader went away: journalctl is stopped below
+        } finally {
+            p.destroy();
+            try {
+                if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static String run(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (InputStream in = p.getInputStream()) {
+            String out = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            return out;
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private static void error(HttpExchange ex, int code, String message) throws IOException {
+        byte[] body = JSON.createObjectBuilder().add("error", JSON.createObjectBuilder().add("code", code).add("message", message))
+                .build().toString().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(code, body.length);
+        ex.getResponseBody().write(body);
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new TreeMap<>();
+        if (raw == null) {
+            return out;
+        }
+        for (String kv : raw.split("&")) {
+            int eq = kv.indexOf('=');
+            String k = java.net.URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+            out.put(k, v);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+}

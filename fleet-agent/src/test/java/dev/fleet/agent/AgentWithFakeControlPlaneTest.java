@@ -1,0 +1,196 @@
+package dev.fleet.agent;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.fleet.agent.config.AgentConfig;
+import dev.fleet.agent.control.ControlPlane;
+import jakarta.json.JsonObject;
+import jakarta.json.spi.JsonProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The agent's wiring against a scripted control plane (the agent API of docs/agent-api.md, on
+ * loopback) and the in-memory systemd: registration, the schedule long poll driving passes, state
+ * reports with the launched flag, re-registration after a 409, and the purge on shutdown.
+ */
+class AgentWithFakeControlPlaneTest {
+
+    static final JsonProvider JSON = JsonProvider.provider();
+    static final String M = "0123456789abcdef0123456789abcdef";
+
+    @TempDir
+    Path tmp;
+    HttpServer server;
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final List<JsonObject> stateBodies = new CopyOnWriteArrayList<>();
+    final AtomicReference<String> units = new AtomicReference<>("[]");
+    final AtomicLong index = new AtomicLong(1);
+    volatile int statesAnswer = 204;
+    final java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
+    volatile int registerAnswer = 201;
+    Agent agent;
+    FakeSystemd systemd;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/fleet/agent/v1/machines/", this::handle);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        systemd = new FakeSystemd();
+        AgentConfig config = new AgentConfig(List.of(URI.create("http://127.0.0.1:1"), // down: fail over
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort())),
+                Map.of("region", "eu"), "10.1.2.3", Duration.ofSeconds(3), tmp.resolve("units"), 0, 1);
+        agent = new Agent(M, config, systemd, new ControlPlane(config.endpoints()),
+                new Log(new PrintStream(new ByteArrayOutputStream()), true));
+    }
+
+    @AfterEach
+    void stop() {
+        agent.close();
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        requests.add(ex.getRequestMethod() + " " + path.substring("/fleet/agent/v1/machines/".length()));
+        int status;
+        String out = "";
+        if (path.endsWith("/schedule")) {
+            String q = ex.getRequestURI().getQuery();
+            long waitIndex = q == null ? -1 : Long.parseLong(q.replaceAll(".*waitIndex=(\\d+).*", "$1"));
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (waitIndex >= 0 && index.get() <= waitIndex && System.nanoTime() < deadline) {
+                sleep();
+            }
+            status = 200;
+            out = "{\"machineID\":\"" + M + "\",\"index\":" + index.get() + ",\"metadata\":{\"region\":\"eu\"},\"units\":" + units.get() + "}";
+        } else if (path.endsWith("/states")) {
+            stateBodies.add(JSON.createReader(new StringReader(body)).readObject());
+            status = statesAnswer;
+            if (status == 409) {
+                conflicts.incrementAndGet();
+                statesAnswer = 204; // once
+            }
+        } else if (ex.getRequestMethod().equals("PUT")) {
+            status = registerAnswer;
+            registerAnswer = 200;
+        } else {
+            status = 204;
+        }
+        byte[] b = out.getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(status, status == 204 ? -1 : b.length);
+        if (status != 204) {
+            ex.getResponseBody().write(b);
+        }
+        ex.close();
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void schedule(String unitsJson) {
+        units.set(unitsJson);
+        index.incrementAndGet();
+    }
+
+    @Test
+    void registersRunsItsScheduleReportsAndPurgesOnShutdown() {
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(agent::registered);
+
+        schedule("[{\"name\":\"web.service\",\"hash\":\"x\",\"desiredState\":\"launched\",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep 100\"}]}]");
+        await().atMost(Duration.ofSeconds(10)).until(() -> lastReport("web.service") != null
+                && lastReport("web.service").getString("activeState").equals("active"));
+        JsonObject r = lastReport("web.service");
+        assertThat(r.getBoolean("launched")).isTrue();
+        assertThat(r.getString("subState")).isEqualTo("running");
+        assertThat(stateBodies.get(0).getString("session")).isEqualTo(agent.session());
+        assertThat(agent.unitsDirectory().scan()).containsOnlyKeys("web.service");
+
+        // desired loaded: stopped, the launched flag withdrawn
+        schedule("[{\"name\":\"web.service\",\"hash\":\"x\",\"desiredState\":\"loaded\",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep 100\"}]}]");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lastReport("web.service").getBoolean("launched")
+                && lastReport("web.service").getString("activeState").equals("inactive"));
+
+        // a 409 on a report (the registration expired) makes the agent register again and re-send everything
+        long registrations = requests.stream().filter(q -> q.equals("PUT " + M)).count();
+        registerAnswer = 201;
+        statesAnswer = 409;
+        agent.publisher().republishAll();
+        await().atMost(Duration.ofSeconds(10)).until(() -> conflicts.get() == 1);
+        int after409 = stateBodies.size();
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests.stream().filter(q -> q.equals("PUT " + M)).count() > registrations
+                && stateBodies.size() > after409);
+        assertThat(stateBodies.get(after409).getJsonArray("states").getJsonObject(0).getString("name")).isEqualTo("web.service");
+
+        agent.shutdownAndPurge();
+        assertThat(systemd.calls).contains("stop web.service", "disable [web.service]");
+        assertThat(agent.unitsDirectory().scan()).isEmpty();
+        assertThat(stateBodies.get(stateBodies.size() - 1).getJsonArray("removed").getString(0)).isEqualTo("web.service");
+        assertThat(requests).contains("DELETE " + M);
+        assertThat(agent.unitsDirectory().readSession()).isEmpty();
+    }
+
+    @Test
+    void aRestartedAgentTakesOverItsSessionAndLeavesRunningUnitsAlone() {
+        agent.start();
+        schedule("[{\"name\":\"web.service\",\"hash\":\"x\",\"desiredState\":\"launched\",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep 100\"}]}]");
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start web.service"));
+        String session = agent.session();
+        agent.close(); // a crash: no purge, the session file stays
+
+        systemd.drainCalls();
+        Agent again = new Agent(M, agent.config(), systemd, new ControlPlane(agent.config().endpoints()),
+                new Log(new PrintStream(new ByteArrayOutputStream()), false));
+        try {
+            again.start();
+            assertThat(again.session()).isEqualTo(session);
+            index.incrementAndGet();
+            await().atMost(Duration.ofSeconds(10)).until(() -> again.reconciler().current().get("web.service") != null
+                    && again.reconciler().current().get("web.service").state() == dev.fleet.unit.DesiredState.LAUNCHED);
+            assertThat(systemd.calls).doesNotContain("start web.service", "stop web.service");
+        } finally {
+            again.close();
+        }
+    }
+
+    private JsonObject lastReport(String name) {
+        JsonObject last = null;
+        for (JsonObject b : stateBodies) {
+            for (var v : b.getJsonArray("states")) {
+                if (v.asJsonObject().getString("name").equals(name)) {
+                    last = v.asJsonObject();
+                }
+            }
+        }
+        return last;
+    }
+}

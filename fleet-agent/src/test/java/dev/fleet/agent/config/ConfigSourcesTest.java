@@ -1,0 +1,63 @@
+package dev.fleet.agent.config;
+
+import dev.fleet.agent.config.ConfigSources.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigSourcesTest {
+
+    @Test
+    void laterSourcesWin() {
+        Map<String, String> file = ConfigSources.parseFile("""
+                # fleet.conf
+                endpoint=http://10.0.0.1:4001
+                metadata="region=eu,disk=ssd"
+                agent_ttl=10s
+                etcd_servers=["http://x"]
+                """);
+        Map<String, String> env = ConfigSources.fromEnvironment(Map.of("FLEET_AGENT_TTL", "20s", "FLEET_PUBLIC_IP", "10.0.0.5", "HOME", "/root"));
+        AgentConfig c = ConfigSources.merge(file, env, Map.of("agent_ttl", "1m30s"));
+        assertThat(c.endpoints()).containsExactly(URI.create("http://10.0.0.1:4001"));
+        assertThat(c.metadata()).containsExactlyInAnyOrderEntriesOf(Map.of("region", "eu", "disk", "ssd"));
+        assertThat(c.ttl()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.publicIp()).isEqualTo("10.0.0.5");
+        assertThat(c.unitsDirectory()).isEqualTo(Path.of("/run/fleet/units"));
+        assertThat(c.agentPort()).isEqualTo(4002);
+        assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.republishInterval()).isEqualTo(Duration.ofSeconds(72));
+    }
+
+    @Test
+    void fleetMetadataSyntax() {
+        assertThat(ConfigSources.metadata(" a = 1 , b=x=y,a=2 ")).containsExactly(Map.entry("a", "2"), Map.entry("b", "x=y"));
+        assertThatThrownBy(() -> ConfigSources.metadata("novalue")).isInstanceOf(ConfigException.class).hasMessageContaining("'novalue' is not key=value");
+    }
+
+    @Test
+    void goDurations() {
+        assertThat(ConfigSources.duration("t", "500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(ConfigSources.duration("t", "1h2m3s")).isEqualTo(Duration.ofSeconds(3723));
+        assertThat(ConfigSources.duration("t", "1.5s")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(ConfigSources.duration("t", "42")).isEqualTo(Duration.ofSeconds(42));
+        assertThatThrownBy(() -> ConfigSources.duration("agent_ttl", "soon")).hasMessage("agent_ttl 'soon' is not a duration (e.g. 30s, 1m30s, 500ms)");
+        assertThatThrownBy(() -> ConfigSources.duration("agent_ttl", "5s5")).isInstanceOf(ConfigException.class);
+    }
+
+    @Test
+    void badValuesAreNamed() {
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of())).hasMessageContaining("--endpoint");
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "ftp://x"))).hasMessageContaining("not an http:// or https:// URL");
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "public_ip", "300.1.1.1"))).hasMessageContaining("not an IPv4");
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "agent_ttl", "100ms"))).hasMessageContaining("outside 1s..1h");
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "units_directory", "run/x"))).hasMessageContaining("absolute");
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "agent_port", "70000"))).hasMessageContaining("outside 0..65535");
+        assertThatThrownBy(() -> ConfigSources.parseFile("oops")).hasMessageContaining("line 1");
+    }
+}
