@@ -200,26 +200,8 @@ public final class DevCluster implements AutoCloseable {
         return done;
     }
 
-    /** Who created an instance: "PID STARTTIME detached|attached". */
-    record Owner(long pid, String startTime, boolean detached) {
-        static Owner read(Path dir) {
-            try {
-                String[] f = Files.readString(dir.resolve(Ledger.OWNER)).strip().split(" ");
-                return new Owner(Long.parseLong(f[0]), f[1], f[2].equals("detached"));
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        boolean alive() {
-            return ProcInfo.isSame(pid, startTime);
-        }
-    }
-
     private void boot(int net) throws Exception {
-        long me = ProcessHandle.current().pid();
-        Files.writeString(ledger.dir().resolve(Ledger.OWNER),
-                me + " " + ProcInfo.startTime(me).orElseThrow() + " " + (b.detached ? "detached" : "attached") + "\n");
+        Owner.writeCurrent(ledger.dir(), b.detached);
         if (!b.detached) {
             shutdownHook = new Thread(this::closeQuietly, "devcluster-" + instance + "-teardown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -319,7 +301,7 @@ public final class DevCluster implements AutoCloseable {
                 [Service]
                 ExecStart=%s
                 Restart=on-failure
-                RestartSec=1s
+                RestartSec=2s
                 """.formatted(SystemdMachine.NET_UNIT, SystemdMachine.NET_UNIT, exec);
     }
 
