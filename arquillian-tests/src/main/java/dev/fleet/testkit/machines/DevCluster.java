@@ -1,5 +1,6 @@
 package dev.fleet.testkit.machines;
 
+import dev.fleet.testkit.Dirs;
 import dev.fleet.testkit.FleetCluster;
 import dev.fleet.testkit.FleetNodeProcess;
 import dev.fleet.testkit.FleetV1Client;
@@ -212,6 +213,13 @@ public final class DevCluster implements AutoCloseable {
         Cgroups.create(ledger, cgroupParent);
         Path work = b.workDir != null ? b.workDir
                 : FleetCluster.repositoryRoot().resolve("arquillian-tests/target/it-work/devcluster-" + instance);
+        // A fresh cluster each time: an earlier run's RAFT log names other ports.
+        for (int i = 1; i <= b.nodes; i++) {
+            Path old = work.resolve("n" + i);
+            if (Files.isDirectory(old) && Mounts.under(old).isEmpty()) {
+                Dirs.deleteRecursively(old);
+            }
+        }
         // Nodes: each in a cgroup of its own under the instance's (so teardown finds every process), and in a
         // session of its own (so a detached cluster survives the terminal that started it).
         nodes = FleetCluster.plan(work, b.nodes, network.hostAddress(), name -> {

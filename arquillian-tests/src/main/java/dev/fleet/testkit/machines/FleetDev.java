@@ -1,6 +1,5 @@
 package dev.fleet.testkit.machines;
 
-import dev.fleet.testkit.Dirs;
 import dev.fleet.testkit.FleetV1Client;
 
 import java.io.IOException;
@@ -153,13 +152,6 @@ public final class FleetDev {
                 return usageError("--metadata=" + md + ": MACHINE:k=v[,k=v...], e.g. m1:region=eu");
             }
             b.metadata(md.substring(0, colon), md.substring(colon + 1));
-        }
-        // a fresh cluster each time: the previous run's RAFT log names other ports
-        for (int i = 1; i <= 7; i++) {
-            Path old = home().resolve("n" + i);
-            if (Files.isDirectory(old) && Mounts.under(old).isEmpty()) {
-                Dirs.deleteRecursively(old);
-            }
         }
         long t0 = System.nanoTime();
         System.out.printf("fleet-dev: starting %d node(s) and %d machine(s) on %s (%s)%n", nodes, machines,
