@@ -244,25 +244,32 @@ public final class Ledger {
                     }
                 }
             }
-            case "ledgerdir" -> {
-                Path d = Path.of(r.get(1));
-                deleteIfExists(d.resolve(RESOURCES), problems);
-                deleteIfExists(d.resolve(OWNER), problems);
-                rmdir(d, problems);
-            }
+            case "ledgerdir" -> forget(Path.of(r.get(1)), problems);
             default -> { } // pid (done in phase 1), note
         }
     }
 
-    /** Removes the ledger file itself and its directory once teardown found no problem. */
+    /**
+     * Removes the ledger file and its directory, but only when nothing else is left in it and no problem was met:
+     * a ledger whose resources are not all gone must stay, or the next cleanup could not find them.
+     */
     public static void forget(Path dir, List<String> problems) {
-        if (problems.isEmpty()) {
-            List<String> p = new ArrayList<>();
-            deleteIfExists(dir.resolve(RESOURCES), p);
-            deleteIfExists(dir.resolve(OWNER), p);
-            rmdir(dir, p);
-            problems.addAll(p);
+        if (!problems.isEmpty() || !Files.isDirectory(dir)) {
+            return;
         }
+        try (Stream<Path> s = Files.list(dir)) {
+            List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(RESOURCES) && !n.equals(OWNER)).toList();
+            if (!left.isEmpty()) {
+                problems.add(dir + " still holds " + left + ": its ledger stays");
+                return;
+            }
+        } catch (IOException e) {
+            problems.add("cannot list " + dir + ": " + e);
+            return;
+        }
+        deleteIfExists(dir.resolve(RESOURCES), problems);
+        deleteIfExists(dir.resolve(OWNER), problems);
+        rmdir(dir, problems);
     }
 
     private static void rmdir(Path d, List<String> problems) {
