@@ -30,6 +30,11 @@ public interface SystemdPort extends AutoCloseable {
      * {@code StartUnit(name, "replace")}. Returns once systemd has queued the job; the future completes
      * with the job's result from {@code JobRemoved} ({@code done}, {@code failed}, {@code canceled},
      * {@code timeout}, {@code dependency}, {@code skipped}).
+     * <p>
+     * A refusal of the call itself (no such unit, a bad unit file, a D-Bus error) is thrown here as a
+     * {@link SystemdException}, not put in the future; the future completes exceptionally only when the
+     * connection to systemd is lost or closed before the job ended. The future completes on a thread of the
+     * implementation, never on the D-Bus dispatch thread.
      */
     CompletableFuture<String> startUnit(String name);
 
