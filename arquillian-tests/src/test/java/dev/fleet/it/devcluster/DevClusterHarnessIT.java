@@ -154,6 +154,25 @@ class DevClusterHarnessIT {
 
     @Test
     @Order(6)
+    void killAgentIsACrashThatSystemdRestartsAndRestartAgentIsANewInvocation() {
+        DevCluster c = FLEET.cluster();
+        SystemdMachine m1 = c.machine("m1");
+        String before = m1.exec("systemctl", "show", "-p", "InvocationID", "--value", DevCluster.AGENT_UNIT).output().strip();
+        long killed = c.killAgent("m1");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            String show = m1.exec("systemctl", "show", "-p", "ActiveState,MainPID,NRestarts", DevCluster.AGENT_UNIT).output();
+            assertThat(show).contains("ActiveState=active").doesNotContain("MainPID=" + killed + "\n", "MainPID=0\n", "NRestarts=0\n");
+        });
+        String afterCrash = m1.exec("systemctl", "show", "-p", "InvocationID", "--value", DevCluster.AGENT_UNIT).output().strip();
+        assertThat(afterCrash).isNotEqualTo(before);
+        c.restartAgent("m1");
+        assertThat(m1.exec("systemctl", "show", "-p", "InvocationID", "--value", DevCluster.AGENT_UNIT).output().strip())
+                .isNotIn(before, afterCrash);
+        c.awaitRegistered(Duration.ofMinutes(1));
+    }
+
+    @Test
+    @Order(7)
     void powerOffKillsTheMachine() {
         SystemdMachine m2 = FLEET.cluster().machine("m2");
         long pid1 = m2.pid1();
@@ -169,7 +188,7 @@ class DevClusterHarnessIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void closeLeavesNothingBehind() {
         DevCluster c = FLEET.cluster();
         String instance = c.instance();
