@@ -9,6 +9,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 
 /** A cluster of real fleet nodes on loopback, each a {@code bin/fleet-node} process with its own data dir. */
 public final class FleetCluster implements KvCluster {
@@ -39,6 +40,14 @@ public final class FleetCluster implements KvCluster {
 
     /** Boots {@code size} nodes at once with a static member list and waits until every one is ready. */
     public static FleetCluster start(Path workDir, int size) throws Exception {
+        return plan(workDir, size, "127.0.0.1", name -> List.of()).startAll();
+    }
+
+    /**
+     * A cluster of {@code size} nodes, not started yet (their URLs are known): HTTP on {@code httpHost}, RAFT on
+     * 127.0.0.1, each launched through {@code launchPrefix.apply(nodeName)} (see {@link FleetNodeProcess}).
+     */
+    public static FleetCluster plan(Path workDir, int size, String httpHost, Function<String, List<String>> launchPrefix) {
         FleetCluster c = new FleetCluster(repositoryRoot(), workDir);
         StringJoiner members = new StringJoiner(",");
         List<int[]> ports = new ArrayList<>();
@@ -50,19 +59,25 @@ public final class FleetCluster implements KvCluster {
         }
         for (int i = 1; i <= size; i++) {
             int[] p = ports.get(i - 1);
-            c.nodes.add(new FleetNodeProcess(c.root, "n" + i, p[0], p[1], workDir.resolve("n" + i),
-                    List.of("--members=" + members)));
-        }
-        try {
-            for (FleetNodeProcess n : c.nodes) {
-                n.start();
-            }
-            c.awaitAllReady(c.nodes);
-        } catch (Exception e) {
-            c.close();
-            throw e;
+            String name = "n" + i;
+            c.nodes.add(new FleetNodeProcess(c.root, name, httpHost, p[0], p[1], workDir.resolve(name),
+                    List.of("--members=" + members), launchPrefix.apply(name)));
         }
         return c;
+    }
+
+    /** Starts every planned node and waits until each one is ready; stops them all if one fails. */
+    public FleetCluster startAll() throws Exception {
+        try {
+            for (FleetNodeProcess n : nodes) {
+                n.start();
+            }
+            awaitAllReady(nodes);
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
+        return this;
     }
 
     /** Starts a new node that joins through {@code via} (POST /v2/members), and waits until it is ready. */

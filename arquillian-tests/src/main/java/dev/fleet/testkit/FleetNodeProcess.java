@@ -21,21 +21,36 @@ public final class FleetNodeProcess {
 
     private final Path root;
     private final String name;
+    private final String httpHost;
     private final int httpPort;
     private final int raftPort;
     private final Path dataDir;
     private final List<String> extraOptions;
+    private final List<String> launchPrefix;
     private Process process;
     private Path console;
     private int starts;
 
     public FleetNodeProcess(Path root, String name, int httpPort, int raftPort, Path dataDir, List<String> extraOptions) {
+        this(root, name, "127.0.0.1", httpPort, raftPort, dataDir, extraOptions, List.of());
+    }
+
+    /**
+     * @param httpHost the address the HTTP API binds to (127.0.0.1, or a test bridge's address); RAFT stays on
+     *                 127.0.0.1 either way
+     * @param launchPrefix a command that runs {@code bin/fleet-node ...} (its arguments follow), e.g. one that
+     *                     first moves itself into a cgroup; empty to run bin/fleet-node directly
+     */
+    public FleetNodeProcess(Path root, String name, String httpHost, int httpPort, int raftPort, Path dataDir,
+                            List<String> extraOptions, List<String> launchPrefix) {
         this.root = root;
         this.name = name;
+        this.httpHost = httpHost;
         this.httpPort = httpPort;
         this.raftPort = raftPort;
         this.dataDir = dataDir;
         this.extraOptions = List.copyOf(extraOptions);
+        this.launchPrefix = List.copyOf(launchPrefix);
     }
 
     public String name() {
@@ -43,7 +58,7 @@ public final class FleetNodeProcess {
     }
 
     public URI url() {
-        return URI.create("http://127.0.0.1:" + httpPort);
+        return URI.create("http://" + httpHost + ":" + httpPort);
     }
 
     public String raftAddress() {
@@ -68,8 +83,12 @@ public final class FleetNodeProcess {
             throw new IllegalStateException(name + " is already running");
         }
         Files.createDirectories(dataDir);
-        List<String> cmd = new ArrayList<>(List.of(root.resolve("bin/fleet-node").toString(),
+        List<String> cmd = new ArrayList<>(launchPrefix);
+        cmd.addAll(List.of(root.resolve("bin/fleet-node").toString(),
                 "--name=" + name, "--http-port=" + httpPort, "--raft-port=" + raftPort, "--data-dir=" + dataDir));
+        if (!httpHost.equals("127.0.0.1")) {
+            cmd.addAll(List.of("--http-host=" + httpHost, "--raft-host=127.0.0.1"));
+        }
         cmd.addAll(extraOptions);
         cmd.addAll(onceOptions);
         console = dataDir.resolve("console-" + (++starts) + ".log");
