@@ -29,6 +29,15 @@ public final class Agent implements AutoCloseable {
     static final Duration PERIODIC_PASS = Duration.ofSeconds(5);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
+    /**
+     * The back-off cap: the TTL, within 5..60 s (fleet capped at 60 s; with a short TTL a machine then comes back
+     * within one TTL of the control plane returning).
+     */
+    private Duration backoffCap() {
+        long ttl = config.ttl().toMillis();
+        return Duration.ofMillis(Math.max(5_000, Math.min(MAX_BACKOFF.toMillis(), ttl)));
+    }
+
     private final String machineId;
     private final SystemdPort systemd;
     private final ControlPlane controlPlane;
@@ -156,8 +165,8 @@ public final class Agent implements AutoCloseable {
                 }
             }
             if (failures > 0) {
-                // exponential from 1 s, capped at 60 s — but while the registration may still be alive, at TTL/3
-                long backoff = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(16, failures - 1));
+                // exponential from 1 s, capped at the TTL (5..60 s) — but while the registration may still be alive, at TTL/3
+                long backoff = Math.min(backoffCap().toMillis(), 1000L << Math.min(16, failures - 1));
                 next = Duration.ofMillis(registered ? Math.min(backoff, c.heartbeatInterval().toMillis()) : backoff);
             }
             sleepPresence(next);
@@ -211,7 +220,7 @@ public final class Agent implements AutoCloseable {
                 if (failures == 1 || failures % 10 == 0) {
                     log.info("schedule watch failed (" + e.getMessage() + "); units keep running as they are");
                 }
-                long backoff = Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(16, failures - 1));
+                long backoff = Math.min(backoffCap().toMillis(), 500L << Math.min(16, failures - 1));
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
