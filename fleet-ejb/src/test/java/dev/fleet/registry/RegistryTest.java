@@ -108,6 +108,21 @@ class RegistryTest {
     }
 
     @Test
+    void agentPortResultAndInvocationIdRoundTripAndOldRecordsStillDecode() {
+        registry.register(new MachineRecord("m1", "10.0.0.1", Map.of(), "1", "s", 30, 4011));
+        assertThat(registry.machineRecord("m1").orElseThrow().agentPort()).isEqualTo(4011);
+        assertThat(MachineRecord.decode("{\"id\":\"m2\",\"publicIP\":\"\",\"metadata\":{},\"ttl\":30}").agentPort()).isZero();
+        // a presence without a port encodes exactly as before the field existed (heartbeats compare values)
+        assertThat(new MachineRecord("m3", "", Map.of(), "", "s", 30).encode()).doesNotContain("agentPort");
+        registry.reportStates("m1", "s", List.of(new UnitState("a.service", "m1", SLEEP.hash(), "loaded", "failed", "failed",
+                true, "exit-code", "0123456789abcdef0123456789abcdef")), List.of());
+        UnitState a = registry.state("a.service", "m1").orElseThrow();
+        assertThat(a.result()).isEqualTo("exit-code");
+        assertThat(a.invocationId()).isEqualTo("0123456789abcdef0123456789abcdef");
+        assertThat(UnitState.decode("b.service", "m1", "{\"hash\":\"h\",\"launched\":true}").result()).isEmpty();
+    }
+
+    @Test
     void currentStateComesFromTheTargetsReport() {
         registry.register(machine("m1", "s1", 30));
         registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);

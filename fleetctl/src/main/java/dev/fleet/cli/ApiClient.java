@@ -258,4 +258,66 @@ public final class ApiClient {
     static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
+
+    /** GET /fleet/v1/units/NAME/status: the agents' status of the unit on each machine it is on. */
+    public Response unitStatus(String name) {
+        return send("GET", "/fleet/v1/units/" + enc(name) + "/status", null);
+    }
+
+    /**
+     * Streams a unit's journal to {@code out}, flushing each chunk, until the agent ends it (or, with follow,
+     * until the process is stopped). Returns null when streamed, else the API's error answer. With follow there
+     * is no read timeout: a quiet journal is not a dead one.
+     */
+    public Response journal(String name, int lines, boolean follow, String machineId, OutputStream out) {
+        String path = "/fleet/v1/units/" + enc(name) + "/journal?lines=" + lines + "&follow=" + follow
+                + (machineId == null ? "" : "&machineID=" + enc(machineId));
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < endpoints.size(); i++) {
+            int idx = (preferred + i) % endpoints.size();
+            URI base = endpoints.get(idx);
+            HttpURLConnection c;
+            int status;
+            try {
+                c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+                int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+                c.setConnectTimeout(millis);
+                c.setReadTimeout(follow ? 0 : Math.max(millis, 15_000));
+                c.setRequestProperty("Accept", "text/plain");
+                status = c.getResponseCode();
+                debug("GET %s%s -> %d", base, path, status);
+            } catch (IOException e) {
+                debug("GET %s%s failed: %s", base, path, e);
+                failures.add(base + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                continue;
+            }
+            try {
+                if (status != 200) {
+                    InputStream es = c.getErrorStream();
+                    Response r = new Response(status, es == null ? "" : new String(es.readAllBytes(), StandardCharsets.UTF_8));
+                    if (status == 503) {
+                        failures.add(base + ": 503 " + errorMessage(r));
+                        continue;
+                    }
+                    preferred = idx;
+                    return r;
+                }
+                preferred = idx;
+                try (InputStream in = c.getInputStream()) {
+                    byte[] buf = new byte[8192];
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                throw new UnreachableException("journal stream from " + base + " broke: " + e.getMessage());
+            } finally {
+                c.disconnect();
+            }
+        }
+        throw new UnreachableException("unable to reach the fleet API (" + String.join("; ", failures) + ")");
+    }
 }

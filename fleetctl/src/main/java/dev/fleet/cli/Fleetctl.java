@@ -27,14 +27,16 @@ import java.util.concurrent.Callable;
         description = "fleetctl is a command-line interface to fleet, the cluster-wide init system.",
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  failure", "  2  usage error or deprecated feature",
-                "  3  a blocking load/start gave up on a unit the engine could not place",
+                "  3  a blocking load/start gave up on a unit the engine could not place;",
+                "     status: a unit is not running (systemctl's code)",
                 "",
                 "Global options also come from FLEETCTL_ENDPOINT, FLEETCTL_REQUEST_TIMEOUT",
                 "and FLEETCTL_DEBUG; the command line wins.",
                 "Command names may be abbreviated (fleetctl list-m)."},
         subcommands = {Verbs.Submit.class, Verbs.Load.class, Verbs.Start.class, Verbs.Stop.class, Verbs.Unload.class,
-                Verbs.Destroy.class, Verbs.Restart.class, Verbs.Cat.class, Lists.ListUnits.class, Lists.ListUnitFiles.class,
-                Lists.ListMachines.class, Fleetctl.Version.class, Fleetctl.Verify.class, Fleetctl.Help.class})
+                Verbs.Destroy.class, Verbs.Restart.class, Verbs.Cat.class, AgentVerbs.Status.class, AgentVerbs.Journal.class,
+                AgentVerbs.Why.class, Lists.ListUnits.class, Lists.ListUnitFiles.class, Lists.ListMachines.class,
+                AgentVerbs.Completion.class, Fleetctl.Version.class, Fleetctl.Verify.class, Fleetctl.Help.class})
 public final class Fleetctl implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
@@ -61,13 +63,16 @@ public final class Fleetctl implements Callable<Integer> {
     @Option(names = {"-v", "--version"}, versionHelp = true, description = "print the version")
     boolean version;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     PrintStream out = System.out;
     PrintStream err = System.err;
     private ApiClient client;
 
     @Override
     public Integer call() {
-        new CommandLine(this).usage(out);
+        spec.commandLine().usage(out);
         return EXIT_OK;
     }
 
@@ -187,6 +192,7 @@ public final class Fleetctl implements Callable<Integer> {
         cl.setErr(new PrintWriter(err, true));
         cl.setCommandName("fleetctl");
         cl.getCommandSpec().version("fleetctl version " + FleetVersion.VERSION);
+        HelpLayout.install(cl);
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
             if (ex instanceof Fail f) {
                 if (f.getMessage() != null) {

@@ -39,11 +39,15 @@ final class Lists {
         }
 
         int json(String field, JsonArray items) {
+            root.out.println(jsonText(field, items));
+            return Fleetctl.EXIT_OK;
+        }
+
+        static String jsonText(String field, JsonArray items) {
             StringWriter sw = new StringWriter();
             JsonWriterFactory f = ApiClient.JSON.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
             f.createWriter(sw).write(ApiClient.JSON.createObjectBuilder().add(field, items).build());
-            root.out.println(sw.toString().strip());
-            return Fleetctl.EXIT_OK;
+            return sw.toString().strip();
         }
 
         JsonArray machinesOrFail() {
@@ -57,6 +61,40 @@ final class Lists {
         }
     }
 
+    static final long WATCH_INTERVAL_MS = 1000;
+
+    /**
+     * Prints {@code render}'s text, then again each time it differs, polling every {@code intervalMs}, until the
+     * thread is interrupted (or the process is, by Ctrl-C). On a terminal each listing replaces the last one; piped,
+     * listings follow each other separated by a blank line. A failed poll prints its error and keeps watching.
+     */
+    static void watch(java.util.function.Supplier<String> render, java.io.PrintStream out, boolean terminal, long intervalMs) {
+        String last = null;
+        while (!Thread.currentThread().isInterrupted()) {
+            String now;
+            try {
+                now = render.get();
+            } catch (ApiClient.UnreachableException | ApiClient.ApiException | Fleetctl.Fail e) {
+                now = "Error: " + e.getMessage() + "\n";
+            }
+            if (!now.equals(last)) {
+                if (terminal) {
+                    out.print("\033[H\033[2J"); // cursor home, clear screen
+                } else if (last != null) {
+                    out.println();
+                }
+                out.print(now);
+                out.flush();
+                last = now;
+            }
+            try {
+                Thread.sleep(intervalMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     @Command(name = "list-units", description = "List the current state of units in the cluster")
     static final class ListUnits extends ListCommand {
         @Option(names = "--fields", defaultValue = Tables.UNITS_DEFAULT,
@@ -66,17 +104,29 @@ final class Lists {
         @Option(names = {"-l", "--full"}, description = "do not ellipsize fields on output")
         boolean full;
 
+        @Option(names = {"-w", "--watch"}, description = "redraw the listing whenever it changes, until interrupted"
+                + " (it polls the API every second: API v1 has no watch of states)")
+        boolean watch;
+
         @Override
         public Integer call() {
             checkOutput();
             List<String> f = Tables.fields(fields, Tables.UNIT_STATE_FIELDS.keySet());
+            if (watch) {
+                watch(() -> render(f), root.out, System.console() != null, WATCH_INTERVAL_MS);
+                return Fleetctl.EXIT_OK;
+            }
+            root.out.print(render(f));
+            return Fleetctl.EXIT_OK;
+        }
+
+        String render(List<String> f) {
             JsonArray states = root.client().states();
             if (output.equals("json")) {
-                return json("states", states);
+                return jsonText("states", states) + "\n";
             }
             JsonArray machines = f.contains("machine") ? machinesOrFail() : JsonArray.EMPTY_JSON_ARRAY;
-            root.out.print(Tables.listUnits(states, machines, f, full, !noLegend));
-            return Fleetctl.EXIT_OK;
+            return Tables.listUnits(states, machines, f, full, !noLegend);
         }
     }
 

@@ -112,6 +112,20 @@ final class Verbs {
             }
         }
 
+        /** Polls {@code done} every 250 ms for {@code attempts} × 2 s (0 = forever); true once it holds. */
+        boolean waitUntil(int attempts, java.util.function.BooleanSupplier done) {
+            for (int attempt = 1; attempts == 0 || attempt <= attempts; attempt++) {
+                long deadline = System.nanoTime() + ATTEMPT_MS * 1_000_000;
+                while (System.nanoTime() < deadline) {
+                    if (done.getAsBoolean()) {
+                        return true;
+                    }
+                    sleep(POLL_MS);
+                }
+            }
+            return false;
+        }
+
         /** The registry units the arguments name, or null after saying (as fleet) that there are none. */
         List<JsonObject> unitsToActOn() {
             if (args.isEmpty()) {
@@ -653,9 +667,11 @@ final class Verbs {
             for (JsonObject u : units) {
                 String name = u.getString("name");
                 if (Tables.isGlobal(u)) {
-                    // fleet ran systemctl over SSH here (and, by a bug, did nothing); that needs the agent's API
-                    root.err.println("Unable to restart global unit " + name + ": not supported yet");
-                    code = Fleetctl.EXIT_FAILURE;
+                    // fleet ran systemctl over SSH here (and, by a bug, did nothing): we stop it everywhere, then start it
+                    int c = restartGlobal(this, u, block);
+                    if (c != 0) {
+                        return c;
+                    }
                     continue;
                 }
                 String cs = u.getString("currentState", "inactive");
@@ -679,6 +695,46 @@ final class Verbs {
             }
             return code;
         }
+    }
+
+    /** systemd active states in which a unit still runs (or is on its way up or down). */
+    static final Set<String> RUNNING = Set.of("active", "activating", "reloading", "deactivating");
+
+    /**
+     * Restarts a global unit on every machine: desired loaded, wait until no machine runs it; desired launched,
+     * wait until every machine that reports it is active. Returns the exit code.
+     */
+    static int restartGlobal(UnitCommand c, JsonObject u, int attempts) {
+        String name = u.getString("name");
+        String desired = u.getString("desiredState", "inactive");
+        if (desired.equals("inactive")) {
+            c.root.err.println("Unable to restart unit " + name + " in state inactive");
+            return Fleetctl.EXIT_OK;
+        }
+        if (desired.equals("launched")) {
+            c.api().setDesiredState(name, "loaded");
+            if (!c.waitUntil(attempts, () -> c.api().states(name).stream()
+                    .noneMatch(v -> RUNNING.contains(v.asJsonObject().getString("systemdActiveState", ""))))) {
+                c.root.err.println("Error waiting for unit states, exit status: timed out waiting for global unit " + name
+                        + " to stop on every machine");
+                return Fleetctl.EXIT_FAILURE;
+            }
+        }
+        c.api().setDesiredState(name, "launched");
+        JsonArray[] last = new JsonArray[1];
+        if (!c.waitUntil(attempts, () -> {
+            last[0] = c.api().states(name);
+            return !last[0].isEmpty() && last[0].stream()
+                    .allMatch(v -> "active".equals(v.asJsonObject().getString("systemdActiveState", "")));
+        })) {
+            c.root.err.println("Error waiting for unit states, exit status: timed out waiting for global unit " + name
+                    + " to become active on every machine");
+            return Fleetctl.EXIT_FAILURE;
+        }
+        for (JsonValue v : last[0]) {
+            c.root.out.println("Unit " + name + " launched on " + c.legend(v.asJsonObject().getString("machineID", "")));
+        }
+        return Fleetctl.EXIT_OK;
     }
 
     @Command(name = "cat", description = "Output the contents of a submitted unit")

@@ -26,11 +26,15 @@ final class FakeFleet implements AutoCloseable {
     final List<String> requests = new CopyOnWriteArrayList<>();
     volatile Consumer<FakeFleet> engine = f -> { };
     volatile int status503 = 0;
+    /** Handlers for extra paths (the agent-backed endpoints), by exact path; they run outside the fake's lock. */
+    final Map<String, com.sun.net.httpserver.HttpHandler> extra = new java.util.concurrent.ConcurrentHashMap<>();
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
 
     FakeFleet() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
+        server.setExecutor(pool); // a streaming journal must not hold up other requests
         server.start();
     }
 
@@ -41,6 +45,7 @@ final class FakeFleet implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        pool.shutdownNow();
     }
 
     synchronized void put(String name, JsonObject u) {
@@ -48,6 +53,14 @@ final class FakeFleet implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        com.sun.net.httpserver.HttpHandler h = extra.get(ex.getRequestURI().getPath());
+        if (h != null) {
+            requests.add(ex.getRequestMethod() + " " + ex.getRequestURI());
+            try (ex) {
+                h.handle(ex);
+            }
+            return;
+        }
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
@@ -113,7 +126,7 @@ final class FakeFleet implements AutoCloseable {
         }
     }
 
-    private static void send(HttpExchange ex, int status, String body) throws IOException {
+    static void send(HttpExchange ex, int status, String body) throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);

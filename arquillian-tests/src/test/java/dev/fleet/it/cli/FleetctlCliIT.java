@@ -40,6 +40,8 @@ class FleetctlCliIT {
     private Path root;
     private Path units;
     private String endpoint;
+    private FakeAgent agent;
+    private java.net.ServerSocket silentAgent;
 
     record Result(int code, String out, String err) {
     }
@@ -59,7 +61,13 @@ class FleetctlCliIT {
     }
 
     @AfterAll
-    void shutdown() {
+    void shutdown() throws IOException {
+        if (agent != null) {
+            agent.close();
+        }
+        if (silentAgent != null) {
+            silentAgent.close();
+        }
         if (machine != null) {
             machine.crash();
         }
@@ -221,5 +229,168 @@ class FleetctlCliIT {
         Result listed = fleetctl("list-unit-files", "--no-legend", "--fields=unit,dstate,state,target");
         assertThat(listed.out).isEqualTo("db.service\tlaunched\tinactive\t-\n");
         assertThat(fleetctl("destroy", "db").out).isEqualTo("Destroyed db.service\n");
+    }
+
+    static java.net.http.HttpResponse<String> get(String url) throws IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .timeout(Duration.ofSeconds(30)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    static jakarta.json.JsonObject json(String body) {
+        return jakarta.json.Json.createReader(new java.io.StringReader(body)).readObject();
+    }
+
+    /** Kills a started bin/fleetctl and whatever it started (the script may run java as a child), by PID. */
+    static void kill(Process p) throws InterruptedException {
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void statusAndJournalComeFromTheUnitsAgentWithoutSsh() throws Exception {
+        agent = new FakeAgent("cli-agent", java.net.URI.create(endpoint)).start();
+        for (int i = 1; i <= 5; i++) {
+            agent.log("log line " + i);
+        }
+        Files.writeString(units.resolve("svc.service"),
+                "[Unit]\nDescription=Svc\n\n[Service]\nExecStart=/bin/svc\n\n[X-Fleet]\nMachineID=cli-agent\n");
+        Result start = fleetctl("start", "--block-attempts=30", "svc");
+        assertThat(start.code).isZero();
+        assertThat(start.out).isEqualTo("Unit svc.service inactive\nUnit svc.service launched on cli-agen.../127.0.0.1\n");
+
+        // the API: the agent's JSON per machine, and systemd's Result and InvocationID in API v1's states
+        var status = get(endpoint + "/fleet/v1/units/svc.service/status");
+        assertThat(status.statusCode()).isEqualTo(200);
+        var entry = json(status.body()).getJsonArray("statuses").getJsonObject(0);
+        assertThat(entry.getString("machineID")).isEqualTo("cli-agent");
+        assertThat(entry.getString("text")).startsWith("● svc.service - Fake\n");
+        assertThat(entry.getJsonObject("properties").getString("ActiveState")).isEqualTo("active");
+        var state = json(get(endpoint + "/fleet/v1/state?unitName=svc.service").body()).getJsonArray("states").getJsonObject(0);
+        assertThat(state.getString("systemdResult")).isEqualTo("success");
+        assertThat(state.getString("systemdInvocationID")).isEqualTo(agent.invocationId);
+        assertThat(get(endpoint + "/fleet/v1/units/nope.service/status").statusCode()).isEqualTo(404);
+        assertThat(get(endpoint + "/fleet/v1/units/svc.service/journal?lines=10001").statusCode()).isEqualTo(400);
+        assertThat(get(endpoint + "/fleet/v1/units/svc.service").statusCode()).isEqualTo(200); // the unit itself still routes
+
+        Result st = fleetctl("status", "svc");
+        assertThat(st.code).isZero();
+        assertThat(st.out).isEqualTo("● svc.service - Fake\n     Loaded: loaded (/run/fleet/units/svc.service)\n"
+                + "     Active: active (running)\n");
+        Result stJson = fleetctl("status", "--output=json", "svc");
+        assertThat(stJson.code).isZero();
+        assertThat(json(stJson.out).getJsonArray("statuses").getJsonObject(0).getJsonObject("properties")
+                .getString("InvocationID")).isEqualTo(agent.invocationId);
+        Result missing = fleetctl("status", "nope");
+        assertThat(missing.code).isEqualTo(1);
+        assertThat(missing.err).isEqualTo("Unit nope.service does not exist.\n");
+
+        Result tail = fleetctl("journal", "-n", "2", "svc");
+        assertThat(tail.code).isZero();
+        assertThat(tail.out).isEqualTo("log line 4\nlog line 5\n");
+
+        // journal -f: lines appear as the agent writes them; killing fleetctl closes the agent's stream too
+        List<String> cmd = List.of(root.resolve("bin/fleetctl").toString(), "--endpoint=" + endpoint, "journal", "-f", "--lines=1", "svc");
+        Process follow = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        StringBuffer seen = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var in = follow.getInputStream()) {
+                byte[] buf = new byte[4096];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException ignored) {
+                // the process was killed
+            }
+        });
+        reader.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.toString().equals("log line 5\n"));
+            long t0 = System.nanoTime();
+            agent.log("log line 6");
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> seen.toString().equals("log line 5\nlog line 6\n"));
+            System.out.printf("[fleetctl-it] journal -f: a new line reached fleetctl's stdout after %d ms%n",
+                    (System.nanoTime() - t0) / 1_000_000);
+            assertThat(follow.isAlive()).isTrue();
+            assertThat(agent.followersOpen.get()).isEqualTo(1);
+        } finally {
+            kill(follow);
+        }
+        reader.join(10_000);
+        // the node notices the user is gone at its next write and closes the agent's connection
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            agent.log("after the user left");
+            assertThat(agent.followersGone.get()).isEqualTo(1);
+            assertThat(agent.followersOpen.get()).isZero();
+        });
+    }
+
+    @Test
+    @Order(7)
+    void anAgentThatDoesNotAnswerIsAnErrorEntryNotAHang() throws Exception {
+        silentAgent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()); // accepts, never answers
+        String session = "silent-" + System.nanoTime();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var reg = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(endpoint + "/fleet/agent/v1/machines/cli-silent"))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"session\":\"" + session + "\",\"publicIP\":\"127.0.0.1\","
+                        + "\"ttl\":120,\"agentPort\":" + silentAgent.getLocalPort() + "}"))
+                .header("Content-Type", "application/json").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(reg.statusCode()).isEqualTo(201);
+        try {
+            Files.writeString(units.resolve("mute.service"), "[Service]\nExecStart=/bin/mute\n\n[X-Fleet]\nMachineID=cli-silent\n");
+            assertThat(fleetctl("start", "--no-block", "mute").code).isZero();
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(endpoint + "/fleet/v1/units/mute.service").body()
+                    .contains("\"machineID\":\"cli-silent\""));
+            long t0 = System.nanoTime();
+            var api = get(endpoint + "/fleet/v1/units/mute.service/status");
+            double apiSeconds = (System.nanoTime() - t0) / 1e9;
+            assertThat(api.statusCode()).isEqualTo(200);
+            var entry = json(api.body()).getJsonArray("statuses").getJsonObject(0);
+            assertThat(entry.getString("machineID")).isEqualTo("cli-silent");
+            assertThat(entry.getString("error")).contains("did not answer");
+            t0 = System.nanoTime();
+            Result st = fleetctl("--request-timeout=10", "status", "mute");
+            double cliSeconds = (System.nanoTime() - t0) / 1e9;
+            assertThat(st.code).isEqualTo(1);
+            assertThat(st.err).startsWith("Error: unit mute.service on cli-sile.../127.0.0.1: agent at http://127.0.0.1:")
+                    .contains("did not answer");
+            System.out.printf("[fleetctl-it] silent agent: API answered in %.2f s, fleetctl status in %.2f s%n", apiSeconds, cliSeconds);
+            assertThat(apiSeconds).isLessThan(8);
+            Result journal = fleetctl("--request-timeout=10", "journal", "mute");
+            assertThat(journal.code).isEqualTo(1);
+            assertThat(journal.err).startsWith("Unable to retrieve journal of unit mute.service: machine cli-silent: ");
+            assertThat(fleetctl("destroy", "mute").code).isZero();
+        } finally {
+            http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(endpoint + "/fleet/agent/v1/machines/cli-silent?session="
+                    + session)).DELETE().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Test
+    @Order(8)
+    void whyPrintsTheEnginesReasonOrTheStateOnEachMachine() throws Exception {
+        Files.writeString(units.resolve("nowhere.service"), "[Service]\nExecStart=/bin/x\n\n[X-Fleet]\nMachineMetadata=role=nowhere\n");
+        assertThat(fleetctl("start", "--no-block", "nowhere").code).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Result why = fleetctl("why", "nowhere");
+            assertThat(why.code).isZero();
+            assertThat(why.out).startsWith("Unit nowhere.service is not placed: ").contains("role=nowhere");
+        });
+        Result running = fleetctl("why", "svc");
+        assertThat(running.out).isEqualTo("Unit svc.service: desired launched, current launched, on cli-agen.../127.0.0.1\n"
+                + "  cli-agen.../127.0.0.1: loaded active running, result success\nUnit svc.service is running as desired.\n");
+        var status = json(get(endpoint + "/fleet/v1/units/nowhere.service/status").body());
+        assertThat(status.getJsonArray("statuses")).isEmpty();
+        assertThat(status.getString("reason")).contains("role=nowhere");
+        Result st = fleetctl("status", "nowhere");
+        assertThat(st.code).isEqualTo(1);
+        assertThat(st.err).startsWith("Unit nowhere.service does not appear to be loaded. It is not placed: ");
+        assertThat(fleetctl("destroy", "nowhere", "svc").code).isZero();
     }
 }

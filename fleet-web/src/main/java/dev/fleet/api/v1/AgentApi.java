@@ -27,6 +27,10 @@ import java.util.regex.Pattern;
 public final class AgentApi {
     public static final Pattern MACHINE_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$");
     private static final Pattern HASH = Pattern.compile("^[0-9a-f]{40}$");
+    /** systemd's Result values are short lower-case words with dashes (success, exit-code, oom-kill, ...). */
+    private static final Pattern RESULT = Pattern.compile("^[a-z0-9][a-z0-9-]{0,63}$");
+    /** systemd's InvocationID: 128 bits as 32 hex digits. */
+    private static final Pattern INVOCATION_ID = Pattern.compile("^[0-9a-fA-F]{32}$");
     static final long MIN_TTL = 1;
     static final long MAX_TTL = 3600;
 
@@ -59,8 +63,17 @@ public final class AgentApi {
                 metadata.put(e.getKey(), s.getString());
             }
         }
+        int agentPort = 0;
+        JsonValue port = body.get("agentPort");
+        if (port != null && port != JsonValue.NULL) {
+            if (!(port instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1 || n.longValue() > 65535) {
+                return ApiResponse.error(400, "agentPort must be an integer between 1 and 65535");
+            }
+            agentPort = n.intValue();
+        }
         String ip = ApiJson.string(body, "publicIP");
-        MachineRecord m = new MachineRecord(machineId, ip == null ? "" : ip, metadata, ApiJson.string(body, "version"), session, ttl);
+        MachineRecord m = new MachineRecord(machineId, ip == null ? "" : ip, metadata, ApiJson.string(body, "version"), session,
+                ttl, agentPort);
         Registry.Presence p = registry.register(m);
         if (p instanceof Registry.Presence.Refused r) {
             return ApiResponse.error(409, r.message());
@@ -125,8 +138,17 @@ public final class AgentApi {
                     if (hash == null || !HASH.matcher(hash).matches()) {
                         return ApiResponse.error(400, "unit " + name + ": hash must be 40 lowercase hex characters");
                     }
+                    String result = orEmpty(ApiJson.string(s, "result"));
+                    if (!result.isEmpty() && !RESULT.matcher(result).matches()) {
+                        return ApiResponse.error(400, "unit " + name + ": result must be systemd's Result (a word such as exit-code)");
+                    }
+                    String invocation = orEmpty(ApiJson.string(s, "invocationID"));
+                    if (!invocation.isEmpty() && !INVOCATION_ID.matcher(invocation).matches()) {
+                        return ApiResponse.error(400, "unit " + name + ": invocationID must be 32 hex digits");
+                    }
                     set.add(new UnitState(name, machineId, hash, orEmpty(ApiJson.string(s, "loadState")),
-                            orEmpty(ApiJson.string(s, "activeState")), orEmpty(ApiJson.string(s, "subState")), s.getBoolean("launched", false)));
+                            orEmpty(ApiJson.string(s, "activeState")), orEmpty(ApiJson.string(s, "subState")),
+                            s.getBoolean("launched", false), result, invocation.toLowerCase(java.util.Locale.ROOT)));
                 }
             }
             if (body.get("removed") instanceof jakarta.json.JsonArray a) {

@@ -292,6 +292,8 @@ public final class FleetApi {
         addIfSet(o, "systemdLoadState", s.loadState());
         addIfSet(o, "systemdActiveState", s.activeState());
         addIfSet(o, "systemdSubState", s.subState());
+        addIfSet(o, "systemdResult", s.result()); // ours: fleet clients ignore unknown fields
+        addIfSet(o, "systemdInvocationID", s.invocationId());
         return o.build();
     }
 

@@ -72,4 +72,38 @@ class AgentApiTest {
         assertThat(api.deregister("m1", new ApiRequest("DELETE", "/", "session=s", null, null)).status()).isEqualTo(204);
         assertThat(registry.machines()).isEmpty();
     }
+
+    @Test
+    void agentPortIsStoredAndRangeChecked() {
+        for (String bad : new String[]{"0", "65536", "-1", "80.5", "\"8080\""}) {
+            assertThat(register("m1", "{\"session\":\"s\",\"agentPort\":" + bad + "}").status()).as(bad).isEqualTo(400);
+        }
+        assertThat(registry.machines()).isEmpty();
+        assertThat(register("m1", "{\"session\":\"s\",\"publicIP\":\"10.0.0.1\",\"agentPort\":4011}").status()).isEqualTo(201);
+        assertThat(registry.machineRecord("m1").orElseThrow().agentPort()).isEqualTo(4011);
+        assertThat(register("m2", "{\"session\":\"s\"}").status()).isEqualTo(201);
+        assertThat(registry.machineRecord("m2").orElseThrow().agentPort()).isZero();
+    }
+
+    @Test
+    void resultAndInvocationIdAreStoredAndShownInApiV1() {
+        register("m1", "{\"session\":\"s\",\"ttl\":30}");
+        String hash = "1c6fb6f3684bafb0c173d8b8b957ceff031180c1";
+        String inv = "0123456789abcdef0123456789ABCDEF";
+        assertThat(report("m1", "{\"session\":\"s\",\"states\":[{\"name\":\"a.service\",\"hash\":\"" + hash
+                + "\",\"result\":\"exit code\"}]}").status()).isEqualTo(400);
+        assertThat(report("m1", "{\"session\":\"s\",\"states\":[{\"name\":\"a.service\",\"hash\":\"" + hash
+                + "\",\"invocationID\":\"abc\"}]}").status()).isEqualTo(400);
+        assertThat(report("m1", "{\"session\":\"s\",\"states\":[{\"name\":\"a.service\",\"hash\":\"" + hash
+                + "\",\"loadState\":\"loaded\",\"activeState\":\"failed\",\"subState\":\"failed\",\"result\":\"exit-code\","
+                + "\"invocationID\":\"" + inv + "\"},{\"name\":\"b.service\",\"hash\":\"" + hash + "\"}]}").status()).isEqualTo(204);
+        var a = registry.state("a.service", "m1").orElseThrow();
+        assertThat(a.result()).isEqualTo("exit-code");
+        assertThat(a.invocationId()).isEqualTo(inv.toLowerCase());
+        assertThat(FleetApi.stateJson(a).toString()).contains("\"systemdResult\":\"exit-code\"")
+                .contains("\"systemdInvocationID\":\"" + inv.toLowerCase() + "\"");
+        // omitted when empty, as every other field of fleet's entities
+        assertThat(FleetApi.stateJson(registry.state("b.service", "m1").orElseThrow()).toString())
+                .doesNotContain("systemdResult").doesNotContain("systemdInvocationID");
+    }
 }
