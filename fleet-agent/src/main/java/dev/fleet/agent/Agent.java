@@ -241,7 +241,7 @@ public final class Agent implements AutoCloseable {
         try {
             Reconciler.Pass p = reconciler.reconcile(desired);
             if (!p.tasks().isEmpty() || !p.succeeded()) {
-                log.info("reconcile (" + why + "): " + p.tasks().size() + " task(s)"
+                log.info("reconcile (" + why + "): " + p.tasks().size() + " task(s) (" + p.timings() + ")"
                         + (p.succeeded() ? "" : ", failed: " + String.join("; ", p.failures())));
             }
             if (!desired.skipped().isEmpty()) {

@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  * the agent's cache of what it loaded and launched. Tasks run in the plan's order, by kind:
  * every unload (stops issued together, then — only for the units whose stop succeeded — one
  * DisableUnitFiles, ResetFailedUnit and the file deleted), every load (files written, one
- * LinkUnitFiles, one EnableUnitFiles for units with {@code [Install]}), the one daemon-reload, the
+ * LinkUnitFiles, one EnableUnitFiles for units with {@code [Install]}), at most one daemon-reload (only when a
+ * linked file replaces one systemd has in memory or something was enabled; see {@link #load}), the
  * stops, the starts. A failing unload, load or reload ends the pass (the next pass retries); a
  * failing start or stop does not keep the other units from starting or stopping.
  */
@@ -40,6 +41,14 @@ public final class Reconciler {
     private final StatePublisher publisher;
     private final Log log;
     private final Map<String, CurrentUnit> current = new TreeMap<>();
+    /** This pass linked a file systemd already had in memory, or enabled one: only then is a daemon-reload needed. */
+    private boolean reloadNeeded;
+    private volatile boolean reloaded;
+    private final java.util.concurrent.ExecutorService startPool = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "fleet-agent-start");
+        t.setDaemon(true);
+        return t;
+    });
 
     public Reconciler(SystemdPort systemd, UnitsDirectory dir, StatePublisher publisher, Log log) {
         this.systemd = systemd;
@@ -49,9 +58,17 @@ public final class Reconciler {
     }
 
     /** The outcome of one pass: the tasks run (with their reasons) and the first failure, if any. */
-    public record Pass(List<Task> tasks, List<String> failures) {
+    public record Pass(List<Task> tasks, List<String> failures, Map<Task.Kind, Long> millis) {
         public boolean succeeded() {
             return failures.isEmpty();
+        }
+
+        /** "unload 3 ms, load 12 ms, reload 310 ms, start 40 ms": where a pass spent its time. */
+        public String timings() {
+            StringBuilder b = new StringBuilder();
+            millis.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k.name().toLowerCase(java.util.Locale.ROOT)
+                    .replace("_unit_files", "")).append(' ').append(v).append(" ms"));
+            return b.toString();
         }
     }
 
@@ -81,11 +98,12 @@ public final class Reconciler {
     public synchronized Pass reconcile(DesiredSet desired) {
         List<Task> tasks = ReconcilePlan.plan(desired, current);
         List<String> failures = new ArrayList<>();
+        Map<Task.Kind, Long> millis = new java.util.EnumMap<>(Task.Kind.class);
         if (!tasks.isEmpty()) {
             for (Task t : tasks) {
                 log.debug("task " + t.kind() + " " + (t.unitName() == null ? "" : t.unitName() + " ") + "(" + t.reason() + ")");
             }
-            run(tasks, failures);
+            run(tasks, failures, millis);
         }
         if (failures.isEmpty()) {
             // Units found on disk that needed nothing now match what is desired: cache it.
@@ -98,7 +116,7 @@ public final class Reconciler {
                 }
             }
         }
-        return new Pass(tasks, List.copyOf(failures));
+        return new Pass(tasks, List.copyOf(failures), millis);
     }
 
     /** Unloads every unit (stop, disable, reset-failed, delete), repeating until none is left or {@code attempts} run out (§4.7 purge). */
@@ -106,7 +124,7 @@ public final class Reconciler {
         for (int i = 0; i < attempts && !current.isEmpty(); i++) {
             List<Task> unloads = current.keySet().stream().map(n -> (Task) new Task.Unload(n, "agent shutting down")).toList();
             List<String> failures = new ArrayList<>();
-            run(unloads, failures);
+            run(unloads, failures, new java.util.EnumMap<>(Task.Kind.class));
             if (!failures.isEmpty()) {
                 log.info("purge: " + String.join("; ", failures));
             }
@@ -119,12 +137,15 @@ public final class Reconciler {
         return new TreeMap<>(current);
     }
 
-    private void run(List<Task> tasks, List<String> failures) {
+    private void run(List<Task> tasks, List<String> failures, Map<Task.Kind, Long> millis) {
+        reloadNeeded = false;
+        reloaded = false;
         Map<Task.Kind, List<Task>> byKind = new LinkedHashMap<>();
         for (Task t : tasks) {
             byKind.computeIfAbsent(t.kind(), k -> new ArrayList<>()).add(t);
         }
         for (Map.Entry<Task.Kind, List<Task>> e : byKind.entrySet()) {
+            long t0 = System.nanoTime();
             switch (e.getKey()) {
                 case UNLOAD -> unload(e.getValue(), failures);
                 case LOAD -> load(e.getValue(), failures);
@@ -132,6 +153,7 @@ public final class Reconciler {
                 case STOP -> stop(e.getValue(), failures);
                 case START -> start(e.getValue(), failures);
             }
+            millis.put(e.getKey(), (System.nanoTime() - t0) / 1_000_000);
             if (!failures.isEmpty() && e.getKey().compareTo(Task.Kind.RELOAD_UNIT_FILES) <= 0) {
                 return; // the unit files are not what the plan assumed: replan next pass
             }
@@ -195,6 +217,12 @@ public final class Reconciler {
         if (files.isEmpty()) {
             return;
         }
+        // systemd (>= 246) loads a unit it has never loaded straight from disk when it is first used, so linking new
+        // units needs no daemon-reload; a unit it has in memory (a replaced file) or an [Install] link does.
+        if (!enable.isEmpty() || systemd.states(written.stream().map(Task.Load::name).toList()).values().stream()
+                .anyMatch(st -> !"not-found".equals(st.loadState()))) {
+            reloadNeeded = true;
+        }
         try {
             systemd.linkUnitFiles(files);
             if (!enable.isEmpty()) {
@@ -213,11 +241,14 @@ public final class Reconciler {
     }
 
     private void reload(List<String> failures) {
-        try {
-            systemd.reload();
-        } catch (RuntimeException ex) {
-            failures.add("daemon-reload: " + ex.getMessage());
-            return;
+        if (reloadNeeded) {
+            try {
+                systemd.reload();
+                reloaded = true;
+            } catch (RuntimeException ex) {
+                failures.add("daemon-reload: " + ex.getMessage());
+                return;
+            }
         }
         // Newly linked units send no signal until they change: read their state once.
         Set<String> names = current.keySet();
@@ -245,22 +276,52 @@ public final class Reconciler {
     }
 
     private void start(List<Task> tasks, List<String> failures) {
+        // StartUnit calls overlap (a few in flight): systemd queues the jobs, and a pass of many starts is not a
+        // sequence of round trips (measured on this VM: 110-170 starts/s from one thread, 200-240/s from several)
+        Map<String, java.util.concurrent.Future<?>> calls = new TreeMap<>();
         for (Task t : tasks) {
             String name = t.unitName();
-            CurrentUnit c = current.get(name);
             publisher.setLaunched(name, true);
+            calls.put(name, startPool.submit(() -> startOrReloadAndStart(name).whenComplete((result, ex) -> {
+                if (ex != null || !"done".equals(result)) {
+                    log.info("start " + name + ": job " + (ex != null ? ex.getMessage() : result));
+                }
+            })));
+        }
+        calls.forEach((name, f) -> {
             try {
-                systemd.startUnit(name).whenComplete((result, ex) -> {
-                    if (ex != null || !"done".equals(result)) {
-                        log.info("start " + name + ": job " + (ex != null ? ex.getMessage() : result));
-                    }
-                });
-                current.put(name, CurrentUnit.cached(name, c.hash(), DesiredState.LAUNCHED));
+                f.get();
+                current.put(name, CurrentUnit.cached(name, current.get(name).hash(), DesiredState.LAUNCHED));
                 log.info("started " + name);
-            } catch (RuntimeException ex) {
+            } catch (java.util.concurrent.ExecutionException ex) {
                 // systemd refused the job (e.g. a bad unit file): the unit stays "loaded" and the next pass tries again
-                failures.add("start " + name + ": " + ex.getMessage());
+                failures.add("start " + name + ": " + ex.getCause().getMessage());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                failures.add("start " + name + ": interrupted");
             }
+        });
+    }
+
+    /**
+     * StartUnit; if systemd does not find a unit this pass linked without a daemon-reload (a systemd older than 246, or a
+     * stale "not found" entry), one reload for the pass, then the start again.
+     */
+    private CompletableFuture<String> startOrReloadAndStart(String name) {
+        try {
+            return systemd.startUnit(name);
+        } catch (RuntimeException ex) {
+            if (!notLoaded(ex)) {
+                throw ex;
+            }
+            synchronized (startPool) {
+                if (!reloaded) {
+                    log.info("systemd did not find " + name + " without a daemon-reload: reloading");
+                    systemd.reload();
+                    reloaded = true;
+                }
+            }
+            return systemd.startUnit(name);
         }
     }
 
@@ -275,7 +336,7 @@ public final class Reconciler {
 
     private static boolean notLoaded(Throwable ex) {
         String m = String.valueOf(ex.getMessage());
-        return m.contains("NoSuchUnit") || m.contains("not loaded");
+        return m.contains("NoSuchUnit") || m.contains("not loaded") || m.contains("not found");
     }
 
     private static String await(CompletableFuture<String> f, Duration timeout) {

@@ -24,6 +24,8 @@ final class FakeSystemd implements SystemdPort {
     final Set<String> linked = new HashSet<>();
     final Set<String> failStop = new HashSet<>();
     final Set<String> refuseStart = new HashSet<>();
+    /** Linked units this systemd does not find until a daemon-reload (as systemd before 246). */
+    final Set<String> needReloadToFind = new HashSet<>();
     private Consumer<UnitState> listener = s -> { };
 
     @Override
@@ -46,6 +48,7 @@ final class FakeSystemd implements SystemdPort {
     @Override
     public synchronized void reload() {
         calls.add("reload");
+        needReloadToFind.clear();
         for (String n : linked) {
             units.putIfAbsent(n, state(n, "loaded", "inactive", "dead"));
         }
@@ -55,6 +58,9 @@ final class FakeSystemd implements SystemdPort {
     @Override
     public synchronized CompletableFuture<String> startUnit(String name) {
         calls.add("start " + name);
+        if (needReloadToFind.contains(name)) {
+            throw new SystemdException("org.freedesktop.systemd1.NoSuchUnit: Unit " + name + " not found.", null);
+        }
         if (refuseStart.contains(name)) {
             throw new SystemdException("Unit " + name + " has a bad unit file setting", null);
         }

@@ -32,12 +32,20 @@ import java.util.concurrent.Callable;
                 "",
                 "Global options also come from FLEETCTL_ENDPOINT, FLEETCTL_REQUEST_TIMEOUT",
                 "and FLEETCTL_DEBUG; the command line wins.",
-                "Command names may be abbreviated (fleetctl list-m)."},
-        subcommands = {Verbs.Submit.class, Verbs.Load.class, Verbs.Start.class, Verbs.Stop.class, Verbs.Unload.class,
-                Verbs.Destroy.class, Verbs.Restart.class, Verbs.Cat.class, AgentVerbs.Status.class, AgentVerbs.Journal.class,
-                AgentVerbs.Why.class, Lists.ListUnits.class, Lists.ListUnitFiles.class, Lists.ListMachines.class,
-                AgentVerbs.Completion.class, Fleetctl.Version.class, Fleetctl.Verify.class, Fleetctl.Help.class})
+                "Command names may be abbreviated (fleetctl list-m)."})
 public final class Fleetctl implements Callable<Integer> {
+    /**
+     * The sub-commands, in help order. They are added to the command line at run time rather than listed in
+     * {@code @Command}: picocli builds each command's model by reflection (fleetctl's 18 cost about 150 ms of a
+     * run), so a run that names its verb in full builds that one only.
+     */
+    static final List<Class<?>> VERBS = List.of(Verbs.Submit.class, Verbs.Load.class, Verbs.Start.class, Verbs.Stop.class,
+            Verbs.Unload.class, Verbs.Destroy.class, Verbs.Restart.class, Verbs.Cat.class, AgentVerbs.Status.class,
+            AgentVerbs.Journal.class, AgentVerbs.Why.class, Lists.ListUnits.class, Lists.ListUnitFiles.class,
+            Lists.ListMachines.class, AgentVerbs.Completion.class, Fleetctl.Version.class, Fleetctl.Verify.class, Fleetctl.Help.class);
+
+    /** Global options that take their value as the next argument. */
+    private static final java.util.Set<String> GLOBAL_WITH_VALUE = java.util.Set.of("--endpoint", "--request-timeout");
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
@@ -183,10 +191,24 @@ public final class Fleetctl implements Callable<Integer> {
 
     /** Builds the command line; out and err are where all output goes (tests pass buffers). */
     public static CommandLine commandLine(PrintStream out, PrintStream err) {
+        return commandLine(out, err, null);
+    }
+
+    /**
+     * The command line for {@code argv}: with only the named verb when {@code argv} names one in full, else with every
+     * verb (help, abbreviations, mistakes).
+     */
+    static CommandLine commandLine(PrintStream out, PrintStream err, String[] argv) {
         Fleetctl root = new Fleetctl();
         root.out = out;
         root.err = err;
         CommandLine cl = new CommandLine(root);
+        Class<?> only = argv == null ? null : verbNamedIn(argv);
+        for (Class<?> verb : VERBS) {
+            if (only == null || verb == only) {
+                cl.addSubcommand(verb);
+            }
+        }
         cl.setAbbreviatedSubcommandsAllowed(true);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
@@ -222,8 +244,32 @@ public final class Fleetctl implements Callable<Integer> {
         return cl;
     }
 
+    /** The verb class {@code args} names in full (its first argument that is not a global option), or null. */
+    static Class<?> verbNamedIn(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                return null;
+            }
+            if (a.startsWith("-")) {
+                if (GLOBAL_WITH_VALUE.contains(a)) {
+                    i++;
+                }
+                continue;
+            }
+            for (Class<?> verb : VERBS) {
+                if (verb.getAnnotation(Command.class).name().equals(a)) {
+                    // help and completion describe every verb
+                    return verb == Fleetctl.Help.class || verb == AgentVerbs.Completion.class ? null : verb;
+                }
+            }
+            return null;
+        }
+        return null;
+    }
+
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = commandLine(out, err);
+        CommandLine cl = commandLine(out, err, args);
         if (args.length == 1 && (args[0].equals("help") || args[0].equals("-h") || args[0].equals("--help"))) {
             cl.usage(out);
             return EXIT_OK;

@@ -286,16 +286,19 @@ public final class DevCluster implements AutoCloseable {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    /** fleet-agent.service: the host's JDK and the repository's agent jar, both visible through the overlay's lower layer. */
+    /**
+     * fleet-agent.service: the repository's {@code bin/fleet-agent} (its JVM options) with the host's JDK first on the
+     * PATH, both visible through the overlay's lower layer.
+     */
     String agentUnit(List<URI> endpoints, String address, String metadata) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String jar = FleetCluster.repositoryRoot().resolve("fleet-agent/target/fleet-agent.jar").toString();
-        for (String p : List.of(java, jar)) {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin").toString();
+        String script = FleetCluster.repositoryRoot().resolve("bin/fleet-agent").toString();
+        for (String p : List.of(javaBin, script)) {
             if (!p.matches("[A-Za-z0-9_./+-]+")) {
                 throw new IllegalStateException("path '" + p + "' cannot go into an ExecStart line as it is");
             }
         }
-        String exec = java + " -Xmx40m -XX:+UseSerialGC -Xss512k -XX:TieredStopAtLevel=1 -jar " + jar
+        String exec = script
                 + " --endpoint=" + endpoints.stream().map(URI::toString).collect(Collectors.joining(","))
                 + " --public-ip=" + address + " --agent-ttl=" + b.ttl
                 + (metadata == null ? "" : " --metadata=" + metadata);
@@ -307,10 +310,11 @@ public final class DevCluster implements AutoCloseable {
                 # never give up: the nodes may still be booting
                 StartLimitIntervalSec=0
                 [Service]
+                Environment=PATH=%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
                 ExecStart=%s
                 Restart=on-failure
                 RestartSec=2s
-                """.formatted(SystemdMachine.NET_UNIT, SystemdMachine.NET_UNIT, exec);
+                """.formatted(SystemdMachine.NET_UNIT, SystemdMachine.NET_UNIT, javaBin, exec);
     }
 
     private void writeProperties() throws IOException {

@@ -132,7 +132,7 @@ public final class SystemdMachine implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
                 "echo $$ > \"$1/cgroup.procs\" && echo $$ > \"$2/cgroup.procs\" && shift 2 && exec setsid \"$@\"",
                 "sh", cg[0].toString(), cg[1].toString(),
-                "systemd-nspawn", "--quiet", "-D", root.toString(), "-M", spec.name(), "--hostname=" + spec.name(),
+                "systemd-nspawn", "--quiet", "-D", root.toString(), "-M", nspawnName(net, spec.name()), "--hostname=" + spec.name(),
                 "--register=no", "--keep-unit", "--boot", "--network-bridge=" + net.bridge(), "--console=read-only"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(console.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -145,6 +145,15 @@ public final class SystemdMachine implements AutoCloseable {
         pid1 = awaitChild(nspawnPid, "systemd", Duration.ofSeconds(30));
         ledger.recordProcess(pid1, "pid1 " + spec.name(), false);
         ledger.note("pid1", Long.toString(pid1));
+    }
+
+    /**
+     * nspawn's machine name, which also names the host side of its veth ({@code vb-NAME}): it carries the network's
+     * number, so that machine m1 of one instance never collides with m1 of another (or with a veth a dead machine's
+     * namespace still holds).
+     */
+    static String nspawnName(MachineNetwork net, String name) {
+        return "n" + net.net() + "-" + name;
     }
 
     private void writeUpperLayer(Path upper, MachineNetwork net) throws IOException {

@@ -114,7 +114,7 @@ class DevClusterHarnessIT {
         for (SystemdMachine m : c.machines()) {
             String show = m.exec("systemctl", "show", "-p", "LoadState,FragmentPath,ExecStart", DevCluster.AGENT_UNIT).output();
             assertThat(show).contains("LoadState=loaded", "FragmentPath=/etc/systemd/system/fleet-agent.service",
-                    "--public-ip=" + m.address(), "--endpoint=" + c.endpoints().get(0), "--agent-ttl=5s", "fleet-agent/target/fleet-agent.jar");
+                    "--public-ip=" + m.address(), "--endpoint=" + c.endpoints().get(0), "--agent-ttl=5s", "bin/fleet-agent");
             if (m.name().equals("m1")) {
                 assertThat(show).contains("--metadata=region=eu");
             } else {
