@@ -49,6 +49,7 @@ public final class Agent implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "fleet-agent-timer"));
     private volatile AgentConfig config;
     private volatile DesiredSet lastDesired;
+    private volatile java.util.List<String> lastFailures = java.util.List.of();
     private volatile boolean running = true;
     private volatile boolean registered;
     private final Object presenceWake = new Object();
@@ -241,9 +242,16 @@ public final class Agent implements AutoCloseable {
         try {
             Reconciler.Pass p = reconciler.reconcile(desired);
             if (!p.tasks().isEmpty() || !p.succeeded()) {
-                log.info("reconcile (" + why + "): " + p.tasks().size() + " task(s) (" + p.timings() + ")"
-                        + (p.succeeded() ? "" : ", failed: " + String.join("; ", p.failures())));
+                String line = "reconcile (" + why + "): " + p.tasks().size() + " task(s) (" + p.timings() + ")"
+                        + (p.succeeded() ? "" : ", failed: " + String.join("; ", p.failures()));
+                // a failure that repeats every periodic pass (a unit systemd refuses) is logged once until it changes
+                if (p.failures().equals(lastFailures) && !p.succeeded()) {
+                    log.debug(line);
+                } else {
+                    log.info(line);
+                }
             }
+            lastFailures = p.failures();
             if (!desired.skipped().isEmpty()) {
                 log.debug("global units not run here: " + desired.skipped());
             }

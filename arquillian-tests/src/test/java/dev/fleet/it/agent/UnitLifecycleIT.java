@@ -25,7 +25,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A unit's whole life through API v1, checked on the real systemd of the machine it lands on: load, start,
- * stop, unload, destroy; new contents restart it; a unit that cannot start is reported failed; an
+ * stop, unload, destroy; new contents restart it; a unit that cannot start is reported failed (a missing binary) or
+ * with systemd's load verdict (a bad directive); an
  * {@code [Install] WantedBy=} sidekick starts with its target; hostile names never reach a machine.
  */
 class UnitLifecycleIT {
@@ -126,6 +127,20 @@ class UnitLifecycleIT {
         JsonObject s = apiState(unit);
         assertThat(s.getString("systemdSubState")).isEqualTo("failed");
         assertThat(s.getString("systemdResult", "")).isEqualTo("exit-code");
+        assertThat(api.deleteUnit(unit)).isEqualTo(204);
+        await().atMost(WAIT).until(() -> !fileLoaded(m, unit));
+    }
+
+    @Test
+    void aUnitWithABadDirectiveIsReportedWithSystemdsVerdict() throws Exception {
+        FleetV1Client api = FLEET.cluster().client();
+        String unit = "baddirective.service";
+        // systemd refuses a relative ExecStart path: the unit loads as bad-setting and StartUnit is refused
+        assertThat(api.putUnit(unit, List.of(Option.service("ExecStart", "relative/path/binary")), "launched")).isEqualTo(201);
+        SystemdMachine m = placed(unit);
+        await().atMost(WAIT).until(() -> show(m, unit).get("LoadState").equals("bad-setting"));
+        await().atMost(WAIT).until(() -> apiState(unit) != null && "bad-setting".equals(apiState(unit).getString("systemdLoadState")));
+        assertThat(apiState(unit).getString("systemdActiveState")).isNotEqualTo("active");
         assertThat(api.deleteUnit(unit)).isEqualTo(204);
         await().atMost(WAIT).until(() -> !fileLoaded(m, unit));
     }
