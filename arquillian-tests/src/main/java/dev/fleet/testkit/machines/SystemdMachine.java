@@ -134,6 +134,7 @@ public final class SystemdMachine implements AutoCloseable {
                 "sh", cg[0].toString(), cg[1].toString(),
                 "systemd-nspawn", "--quiet", "-D", root.toString(), "-M", nspawnName(net, spec.name()), "--hostname=" + spec.name(),
                 "--register=no", "--keep-unit", "--boot", "--network-bridge=" + net.bridge(), "--console=read-only"));
+        cmd.addAll(hostBinds());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(console.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1");
@@ -145,6 +146,23 @@ public final class SystemdMachine implements AutoCloseable {
         pid1 = awaitChild(nspawnPid, "systemd", Duration.ofSeconds(30));
         ledger.recordProcess(pid1, "pid1 " + spec.name(), false);
         ledger.note("pid1", Long.toString(pid1));
+    }
+
+    /**
+     * The repository (the agent's jar and scripts) and the JDK, bound read-only at the same paths: the overlay's lower
+     * layer shows most of the host, but not what lies under the host's /tmp or /run (the machine has its own), where a
+     * checkout may well be.
+     */
+    static List<String> hostBinds() {
+        List<String> binds = new ArrayList<>();
+        for (Path p : List.of(dev.fleet.testkit.FleetCluster.repositoryRoot(), Path.of(System.getProperty("java.home")))) {
+            String s = p.toAbsolutePath().normalize().toString();
+            if (!s.matches("/[A-Za-z0-9_./+-]*")) {
+                throw new IllegalStateException("path '" + s + "' cannot be bound into a machine as it is");
+            }
+            binds.add("--bind-ro=" + s);
+        }
+        return binds;
     }
 
     /**
