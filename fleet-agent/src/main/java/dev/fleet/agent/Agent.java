@@ -28,14 +28,17 @@ public final class Agent implements AutoCloseable {
 
     static final Duration PERIODIC_PASS = Duration.ofSeconds(5);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    /** How long a schedule that takes units away waits before it is read again to confirm it. */
+    static final Duration CONFIRM_DELAY = Duration.ofMillis(200);
 
     /**
-     * The back-off cap: the TTL, within 5..60 s (fleet capped at 60 s; with a short TTL a machine then comes back
-     * within one TTL of the control plane returning).
+     * The back-off cap: TTL/3 within 1..60 s (fleet capped at 60 s). The store's TTLs run on replicated time, which
+     * stands still while the control plane is down, so after an outage a machine has (the rest of) one TTL to come
+     * back before its units are moved: at most TTL/3 between tries gives it three.
      */
     private Duration backoffCap() {
-        long ttl = config.ttl().toMillis();
-        return Duration.ofMillis(Math.max(5_000, Math.min(MAX_BACKOFF.toMillis(), ttl)));
+        long third = config.ttl().toMillis() / 3;
+        return Duration.ofMillis(Math.max(1_000, Math.min(MAX_BACKOFF.toMillis(), third)));
     }
 
     private final String machineId;
@@ -166,7 +169,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
             if (failures > 0) {
-                // exponential from 1 s, capped at the TTL (5..60 s) — but while the registration may still be alive, at TTL/3
+                // exponential from 1 s, capped at TTL/3 (1..60 s) — but while the registration may still be alive, at TTL/3
                 long backoff = Math.min(backoffCap().toMillis(), 1000L << Math.min(16, failures - 1));
                 next = Duration.ofMillis(registered ? Math.min(backoff, c.heartbeatInterval().toMillis()) : backoff);
             }
@@ -213,6 +216,16 @@ public final class Agent implements AutoCloseable {
                 index = s.index();
                 if (changed) {
                     DesiredSet desired = DesiredSet.of(machineId, s.metadata(), s.units());
+                    if (takesUnitsAway(desired)) {
+                        // Confirm with a fresh read before stopping anything: a node going down may answer a last long
+                        // poll from a store that is already half gone. If no node confirms, units stay as they are,
+                        // and the next answer counts as a change (index -1) so that it is weighed again.
+                        index = -1;
+                        Thread.sleep(CONFIRM_DELAY.toMillis());
+                        Schedule again = controlPlane.schedule(machineId, -1);
+                        index = again.index();
+                        desired = DesiredSet.of(machineId, again.metadata(), again.units());
+                    }
                     lastDesired = desired;
                     pass(desired, "schedule at index " + index);
                 }
@@ -229,6 +242,18 @@ public final class Agent implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** True if {@code desired} would unload or stop a unit this agent has loaded. */
+    private boolean takesUnitsAway(DesiredSet desired) {
+        for (var c : reconciler.current().values()) {
+            var d = desired.byName().get(c.name());
+            if (d == null || d.state() == dev.fleet.unit.DesiredState.INACTIVE
+                    || (c.state() == dev.fleet.unit.DesiredState.LAUNCHED && d.state() != dev.fleet.unit.DesiredState.LAUNCHED)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void periodicPass() {

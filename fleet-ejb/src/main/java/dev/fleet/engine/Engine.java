@@ -6,7 +6,13 @@ import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitRecord;
 
 import java.util.ArrayList;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
@@ -28,17 +34,53 @@ public final class Engine {
     private final LongSupplier term;
     private final EngineMetrics metrics;
 
+    /**
+     * How long a new leader keeps units on machines it has not yet seen alive (fleet's default agent TTL). After a
+     * control-plane outage every presence has expired on the store's clock, though the machines kept running their
+     * units; they register again within their TTL. Without this grace the first pass would unschedule everything and
+     * restart it elsewhere (fleet #1289). A machine this leader has seen and then lost moves at once, as before.
+     */
+    public static final Duration UNSEEN_MACHINE_GRACE = Duration.ofSeconds(
+            Long.getLong("fleet.engine.unseenMachineGraceSeconds", 30));
+
     private long fenceIndex = -1;
     private long fenceTerm = -1;
     private long passes;
+    private final LongSupplier nanoClock;
+    private final Duration grace;
+    private long leaderSinceNanos;
+    private final Set<String> seenLive = new HashSet<>();
 
     public Engine(Registry registry, String owner, BooleanSupplier isLeader, LongSupplier term, EngineMetrics metrics) {
+        this(registry, owner, isLeader, term, metrics, System::nanoTime, UNSEEN_MACHINE_GRACE);
+    }
+
+    public Engine(Registry registry, String owner, BooleanSupplier isLeader, LongSupplier term, EngineMetrics metrics,
+                  LongSupplier nanoClock, Duration unseenMachineGrace) {
         this.registry = registry;
         this.writes = new EngineWrites(registry);
         this.owner = owner;
         this.isLeader = isLeader;
         this.term = term;
         this.metrics = metrics;
+        this.nanoClock = nanoClock;
+        this.grace = unseenMachineGrace;
+    }
+
+    /**
+     * The units to keep where they are: scheduled (not global, not inactive) to a machine that is absent and that this
+     * leader has not seen alive. Pure.
+     */
+    static Map<String, String> heldOnUnseenMachines(List<UnitRecord> units, Set<String> live, Set<String> seenLive) {
+        Map<String, String> held = new HashMap<>();
+        for (UnitRecord u : units) {
+            String t = u.target();
+            if (t != null && !u.global() && u.desired() != dev.fleet.unit.DesiredState.INACTIVE
+                    && !live.contains(t) && !seenLive.contains(t)) {
+                held.put(u.name(), t);
+            }
+        }
+        return held;
     }
 
     /** What one pass saw and did. {@code leader=false}: it did nothing. */
@@ -60,6 +102,8 @@ public final class Engine {
             fenceIndex = writes.claimFence(owner, t);
             fenceTerm = t;
             metrics.leaderSince(System.currentTimeMillis());
+            leaderSinceNanos = nanoClock.getAsLong();
+            seenLive.clear();
             LOG.info("engine on " + owner + ": leadership acquired (term " + t + ", fence index " + fenceIndex + ")");
         }
         List<UnitRecord> units = registry.units();
@@ -71,9 +115,22 @@ public final class Engine {
         List<ClusterSnapshot.Machine> snapMachines = new ArrayList<>(machines.size());
         machines.forEach(m -> snapMachines.add(new ClusterSnapshot.Machine(m.id(), m.metadata())));
         Plan plan = Placement.plan(new ClusterSnapshot(snapMachines, snapUnits));
-        java.util.Set<String> live = new java.util.HashSet<>();
+        Set<String> live = new HashSet<>();
         machines.forEach(m -> live.add(m.id()));
-        EngineWrites.Applied applied = writes.apply(fenceIndex, units, live, plan.targets(), plan.reasons());
+        seenLive.addAll(live);
+        Map<String, String> targets = plan.targets();
+        Map<String, String> reasons = plan.reasons();
+        if (nanoClock.getAsLong() - leaderSinceNanos < grace.toNanos()) {
+            Map<String, String> held = heldOnUnseenMachines(units, live, seenLive);
+            if (!held.isEmpty()) {
+                targets = new HashMap<>(targets);
+                targets.putAll(held);
+                reasons = new LinkedHashMap<>(reasons);
+                reasons.keySet().removeAll(held.keySet());
+                LOG.fine(() -> "engine: " + held.size() + " unit(s) kept on machines not seen since leadership was acquired");
+            }
+        }
+        EngineWrites.Applied applied = writes.apply(fenceIndex, units, live, targets, reasons);
         if (applied.conflicted() && !writes.fenceHeld(fenceIndex)) {
             LOG.info("engine on " + owner + ": another engine wrote the fence; re-claiming only while still leader");
             fenceIndex = -1;
@@ -89,10 +146,10 @@ public final class Engine {
         long nanos = System.nanoTime() - start;
         if (applied.unitsChanged() > 0) {
             LOG.log(Level.FINE, "engine pass: {0} units moved, {1} unplaced, {2} ms",
-                    new Object[]{applied.unitsChanged(), plan.reasons().size(), nanos / 1_000_000});
+                    new Object[]{applied.unitsChanged(), reasons.size(), nanos / 1_000_000});
         }
         PassReport report = new PassReport(true, units.size(), machines.size(), applied.unitsChanged(),
-                plan.reasons().size(), commits, applied.conflicted(), nanos);
+                reasons.size(), commits, applied.conflicted(), nanos);
         metrics.record(report);
         return report;
     }

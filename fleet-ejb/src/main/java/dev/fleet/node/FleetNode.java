@@ -133,8 +133,11 @@ public class FleetNode {
         }
     }
 
+    private volatile boolean stopping;
+
     @PreDestroy
     void stop() {
+        stopping = true; // from here on every API answers 503: a stopping node never answers from a store going away
         if (directory != null) {
             directory.stop();
         }
@@ -162,6 +165,6 @@ public class FleetNode {
 
     /** Readiness: a leader is known and this node has announced itself. */
     public boolean isReady() {
-        return ready && store.leaderName() != null;
+        return !stopping && ready && store.leaderName() != null;
     }
 }

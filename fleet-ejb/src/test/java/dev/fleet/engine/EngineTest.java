@@ -66,6 +66,46 @@ class EngineTest {
     }
 
     @Test
+    void aNewLeaderKeepsUnitsOnMachinesItHasNotSeenYetForTheGrace() {
+        machine("m1", "s1", Map.of());
+        machine("m2", "s2", Map.of());
+        registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
+        registry.putUnit("b.service", service("X-Ignored=b"), DesiredState.LAUNCHED);
+        engine.pass();
+        Map<String, String> before = registry.units().stream().collect(Collectors.toMap(UnitRecord::name, UnitRecord::target));
+
+        // the whole control plane was down longer than the TTL: on its clock both presences have expired
+        clock.addAndGet(10_000);
+        store.tick();
+        assertThat(registry.machines()).isEmpty();
+        AtomicLong nanos = new AtomicLong(0);
+        Engine next = new Engine(registry, "n1", () -> true, () -> 2, new EngineMetrics(), nanos::get, java.time.Duration.ofSeconds(30));
+        next.pass();
+        assertThat(registry.units()).allSatisfy(u -> assertThat(u.target()).isEqualTo(before.get(u.name())));
+
+        // m1 comes back within the grace and keeps its unit; m2 does not, and after the grace its unit moves to m1
+        machine("m1", "s1", Map.of());
+        nanos.addAndGet(java.time.Duration.ofSeconds(5).toNanos());
+        next.pass();
+        assertThat(registry.units()).allSatisfy(u -> assertThat(u.target()).isEqualTo(before.get(u.name())));
+        nanos.addAndGet(java.time.Duration.ofSeconds(26).toNanos());
+        next.pass();
+        assertThat(perMachine()).isEqualTo(Map.of("m1", 2L));
+
+        // a machine this leader has seen alive and then lost moves at once, grace or not
+        machine("m3", "s3", Map.of());
+        registry.putUnit("c.service", service("X-Ignored=c"), DesiredState.LAUNCHED);
+        Engine third = new Engine(registry, "n1", () -> true, () -> 3, new EngineMetrics(), nanos::get, java.time.Duration.ofSeconds(30));
+        third.pass();
+        assertThat(registry.unit("c.service").orElseThrow().target()).isEqualTo("m3");
+        clock.addAndGet(3_500);
+        machine("m1", "s1", Map.of());
+        store.tick();
+        third.pass();
+        assertThat(registry.unit("c.service").orElseThrow().target()).isEqualTo("m1");
+    }
+
+    @Test
     void unplaceableUnitsCarryTheirReasonUntilTheyArePlaced() {
         machine("m1", "s1", Map.of("region", "us"));
         registry.putUnit("eu.service", service("[X-Fleet]\nMachineMetadata=region=eu\n"), DesiredState.LAUNCHED);
