@@ -76,9 +76,22 @@ public final class AgentMain implements Callable<Integer> {
             System.err.println("fleet-agent: " + e.getMessage());
             return 2;
         }
-        String machineId = machineId();
+        String machineId;
+        try {
+            machineId = machineId();
+        } catch (IOException e) {
+            System.err.println("fleet-agent: no machine ID: " + e.getMessage());
+            return 1;
+        }
         Log log = new Log(System.err, config.verbosity() > 0);
-        SystemdPort systemd = DbusSystemd.system();
+        SystemdPort systemd;
+        try {
+            systemd = DbusSystemd.system();
+        } catch (RuntimeException e) {
+            System.err.println("fleet-agent: cannot talk to systemd over the system bus (is systemd PID 1 here, and are we root?): "
+                    + rootCause(e));
+            return 1;
+        }
         ControlPlane cp = new ControlPlane(config.endpoints());
         Agent agent = new Agent(machineId, config, systemd, cp, log);
         LocalApi local = null;
@@ -124,6 +137,14 @@ public final class AgentMain implements Callable<Integer> {
         systemd.close();
         log.info("stopped");
         return 0;
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
     }
 
     /** Defaults, file, environment, command line (later wins). */

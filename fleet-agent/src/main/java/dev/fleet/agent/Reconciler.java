@@ -44,11 +44,17 @@ public final class Reconciler {
     /** This pass linked a file systemd already had in memory, or enabled one: only then is a daemon-reload needed. */
     private boolean reloadNeeded;
     private volatile boolean reloaded;
-    private final java.util.concurrent.ExecutorService startPool = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "fleet-agent-start");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Up to 4 StartUnit calls in flight; its threads end when idle (an idle agent keeps its memory small). */
+    private final java.util.concurrent.ThreadPoolExecutor startPool = new java.util.concurrent.ThreadPoolExecutor(4, 4,
+            5, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "fleet-agent-start");
+                t.setDaemon(true);
+                return t;
+            });
+
+    {
+        startPool.allowCoreThreadTimeOut(true);
+    }
 
     public Reconciler(SystemdPort systemd, UnitsDirectory dir, StatePublisher publisher, Log log) {
         this.systemd = systemd;
