@@ -96,6 +96,10 @@ public final class DevClusterExtension implements BeforeAllCallback, AfterAllCal
             b.workDir(Path.of(work, "devcluster-" + testClass.getSimpleName()));
         }
         cluster = b.start();
+        if (agents && machines > 0) {
+            // tests start from a whole cluster: with a machine still registering, the first units would all land on the others
+            cluster.awaitRegistered(java.time.Duration.ofMinutes(3));
+        }
     }
 
     @Override
