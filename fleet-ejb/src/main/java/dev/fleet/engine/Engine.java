@@ -43,6 +43,9 @@ public final class Engine {
     public static final Duration UNSEEN_MACHINE_GRACE = Duration.ofSeconds(
             Long.getLong("fleet.engine.unseenMachineGraceSeconds", 30));
 
+    /** A machine counts as seen alive by a new leader only from this long after it took over (see pass()). */
+    static final Duration SEEN_AFTER = Duration.ofSeconds(3);
+
     private long fenceIndex = -1;
     private long fenceTerm = -1;
     private long passes;
@@ -117,7 +120,11 @@ public final class Engine {
         Plan plan = Placement.plan(new ClusterSnapshot(snapMachines, snapUnits));
         Set<String> live = new HashSet<>();
         machines.forEach(m -> live.add(m.id()));
-        seenLive.addAll(live);
+        if (nanoClock.getAsLong() - leaderSinceNanos >= SEEN_AFTER.toNanos()) {
+            // Not before: right after an outage the presences still look alive until the leader's first clock tick
+            // expires them, and a machine "seen" in that instant would then count as lost and have its units moved.
+            seenLive.addAll(live);
+        }
         Map<String, String> targets = plan.targets();
         Map<String, String> reasons = plan.reasons();
         if (nanoClock.getAsLong() - leaderSinceNanos < grace.toNanos()) {

@@ -37,7 +37,8 @@ public class EngineService {
     @PostConstruct
     void start() {
         var store = node.store();
-        Engine engine = new Engine(node.registry(), node.settings().name(), store::isLeader, store::term, metrics);
+        Engine engine = new Engine(node.registry(), node.settings().name(), () -> !node.isStopping() && store.isLeader(),
+                store::term, metrics);
         runner = new EngineRunner(engine, node.registry(), executor);
         runner.start();
     }

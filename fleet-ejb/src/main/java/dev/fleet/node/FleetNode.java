@@ -48,6 +48,11 @@ public class FleetNode {
 
     @PostConstruct
     void start() {
+        // SIGTERM: Payara then waits for open requests (agents' long polls) for several seconds before it undeploys. Over
+        // that time heartbeats are refused while the store's clock runs on, so without this flag the engine would see
+        // presences expire and move units onto the machines that happen to be left (a unit ran twice once).
+        Thread hook = new Thread(() -> stopping = true, "fleet-node-stopping");
+        Runtime.getRuntime().addShutdownHook(hook);
         settings = NodeSettings.fromSystemProperties();
         ClusterFile clusterFile = new ClusterFile(settings.dataDir());
         try {
@@ -164,6 +169,11 @@ public class FleetNode {
     }
 
     /** Readiness: a leader is known and this node has announced itself. */
+    /** True from the moment the JVM starts shutting down (SIGTERM): the node answers 503 and its engine stands by. */
+    public boolean isStopping() {
+        return stopping;
+    }
+
     public boolean isReady() {
         return !stopping && ready && store.leaderName() != null;
     }

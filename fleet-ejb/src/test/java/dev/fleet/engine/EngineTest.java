@@ -22,7 +22,9 @@ class EngineTest {
     final Registry registry = new Registry(store);
     final AtomicBoolean leader = new AtomicBoolean(true);
     final AtomicLong term = new AtomicLong(1);
-    final Engine engine = new Engine(registry, "n1", leader::get, term::get, new EngineMetrics());
+    /** No grace for machines unseen since leadership here: the grace has tests of its own below. */
+    final Engine engine = new Engine(registry, "n1", leader::get, term::get, new EngineMetrics(), System::nanoTime,
+            java.time.Duration.ZERO);
 
     static UnitFile service(String extra) {
         return UnitFile.parse("[Service]\nExecStart=/bin/sleep 1000\n" + extra);
@@ -98,11 +100,33 @@ class EngineTest {
         Engine third = new Engine(registry, "n1", () -> true, () -> 3, new EngineMetrics(), nanos::get, java.time.Duration.ofSeconds(30));
         third.pass();
         assertThat(registry.unit("c.service").orElseThrow().target()).isEqualTo("m3");
+        nanos.addAndGet(Engine.SEEN_AFTER.toNanos()); // seen alive only a little after the leader took over
+        third.pass();
         clock.addAndGet(3_500);
         machine("m1", "s1", Map.of());
         store.tick();
         third.pass();
         assertThat(registry.unit("c.service").orElseThrow().target()).isEqualTo("m1");
+    }
+
+    @Test
+    void presencesThatOnlyLookAliveUntilTheFirstTickDoNotCountAsSeen() {
+        machine("m1", "s1", Map.of());
+        machine("m2", "s2", Map.of());
+        registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
+        registry.putUnit("b.service", service("X-Ignored=b"), DesiredState.LAUNCHED);
+        engine.pass();
+        Map<String, String> before = registry.units().stream().collect(Collectors.toMap(UnitRecord::name, UnitRecord::target));
+        // restart after an outage: the first pass still sees both presences (no clock tick applied yet)
+        AtomicLong nanos = new AtomicLong(0);
+        Engine next = new Engine(registry, "n1", () -> true, () -> 2, new EngineMetrics(), nanos::get, java.time.Duration.ofSeconds(30));
+        next.pass();
+        clock.addAndGet(10_000);
+        store.tick(); // now they expire
+        machine("m1", "s1", Map.of()); // m1 is back first
+        nanos.addAndGet(java.time.Duration.ofSeconds(1).toNanos());
+        next.pass();
+        assertThat(registry.units()).allSatisfy(u -> assertThat(u.target()).as(u.name()).isEqualTo(before.get(u.name())));
     }
 
     @Test

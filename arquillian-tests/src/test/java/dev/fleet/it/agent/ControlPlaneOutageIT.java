@@ -31,6 +31,18 @@ class ControlPlaneOutageIT {
 
     @Test
     void unitsRunOnThroughAnOutageAndNothingMovesAfterIt() throws Exception {
+        try {
+            scenario();
+        } catch (AssertionError | RuntimeException e) {
+            for (SystemdMachine m : FLEET.cluster().machines()) { // what each agent did, for the report
+                System.out.println("--- agent on " + m.name() + ":\n" + m.exec("journalctl", "-u", DevCluster.AGENT_UNIT, "--no-pager",
+                        "-o", "cat", "-n", "60").output());
+            }
+            throw e;
+        }
+    }
+
+    private void scenario() throws Exception {
         DevCluster c = FLEET.cluster();
         for (String u : UNITS) {
             assertThat(c.client().putUnit(u, List.of(Option.service("ExecStart", "/bin/sleep 1500")), "launched")).isEqualTo(201);
