@@ -1,5 +1,6 @@
 package dev.fleet.cli;
 
+import dev.fleet.model.JsonHttp;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -106,37 +107,11 @@ public final class ApiClient {
         return out;
     }
 
-    /**
-     * One HTTP/1.1 exchange on {@link HttpURLConnection}: the JDK's HttpClient costs about 250 ms to bootstrap
-     * (its whole stack is loaded and a selector thread started on the first request), a third of a
-     * {@code list-units} run; this one needs a few classes already in the JDK's class-data archive.
-     */
+    /** One HTTP/1.1 exchange ({@link JsonHttp}: HttpURLConnection, cheap to start). */
     private Response exchange(URI uri, String method, String jsonBody) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
         int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        c.setConnectTimeout(millis);
-        c.setReadTimeout(millis);
-        c.setInstanceFollowRedirects(false);
-        c.setRequestMethod(method);
-        c.setRequestProperty("Accept", "application/json");
-        if (jsonBody != null) {
-            byte[] bytes = jsonBody.getBytes(StandardCharsets.UTF_8);
-            c.setDoOutput(true);
-            c.setRequestProperty("Content-Type", "application/json");
-            c.setFixedLengthStreamingMode(bytes.length);
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(bytes);
-            }
-        }
-        int status = c.getResponseCode();
-        InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-        String body = "";
-        if (in != null) {
-            try (in) {
-                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        }
-        return new Response(status, body);
+        JsonHttp.Answer a = JsonHttp.exchange(uri, method, jsonBody, millis, millis);
+        return new Response(a.status(), a.body());
     }
 
     private void debug(String fmt, Object... args) {

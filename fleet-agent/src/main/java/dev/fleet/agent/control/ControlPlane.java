@@ -1,6 +1,7 @@
 package dev.fleet.agent.control;
 
 import dev.fleet.agent.plan.DesiredUnit;
+import dev.fleet.model.JsonHttp;
 import dev.fleet.unit.DesiredState;
 import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitOption;
@@ -13,14 +14,10 @@ import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.StringReader;
-import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -202,34 +199,8 @@ public final class ControlPlane {
     }
 
     private static Response exchange(URI uri, String method, String body, int readMillis) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
-        c.setConnectTimeout(CONNECT_MILLIS);
-        c.setReadTimeout(readMillis);
-        c.setInstanceFollowRedirects(false);
-        c.setRequestMethod(method);
-        c.setRequestProperty("Accept", "application/json");
-        if (body != null) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            c.setDoOutput(true);
-            c.setRequestProperty("Content-Type", "application/json");
-            c.setFixedLengthStreamingMode(bytes.length);
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(bytes);
-            }
-        }
-        int status = c.getResponseCode();
-        InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-        String text = "";
-        if (in != null) {
-            try (in) {
-                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        }
-        return new Response(status, text);
+        JsonHttp.Answer a = JsonHttp.exchange(uri, method, body, CONNECT_MILLIS, readMillis);
+        return new Response(a.status(), a.body());
     }
 
-    /** The timeout of ordinary requests (tests and logs). */
-    public static Duration requestTimeout() {
-        return Duration.ofMillis(READ_MILLIS);
-    }
 }

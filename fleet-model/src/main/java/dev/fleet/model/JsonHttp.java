@@ -1,0 +1,50 @@
+package dev.fleet.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One JSON request/answer over {@link HttpURLConnection}, shared by fleetctl and the agent. Not the JDK's HttpClient:
+ * that one costs about 250 ms to bootstrap (its whole stack and a selector thread), a third of a fleetctl run, and
+ * more memory in the agent; this needs a few classes the JDK's class-data archive already holds.
+ */
+public final class JsonHttp {
+    private JsonHttp() {
+    }
+
+    /** An answer: the status and the body as text (the error body for 4xx/5xx; empty when there is none). */
+    public record Answer(int status, String body) {
+    }
+
+    /** Sends {@code jsonBody} (null: none) with {@code method}; redirects are not followed. */
+    public static Answer exchange(URI uri, String method, String jsonBody, int connectMillis, int readMillis) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        c.setConnectTimeout(connectMillis);
+        c.setReadTimeout(readMillis);
+        c.setInstanceFollowRedirects(false);
+        c.setRequestMethod(method);
+        c.setRequestProperty("Accept", "application/json");
+        if (jsonBody != null) {
+            byte[] bytes = jsonBody.getBytes(StandardCharsets.UTF_8);
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            c.setFixedLengthStreamingMode(bytes.length);
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(bytes);
+            }
+        }
+        int status = c.getResponseCode();
+        InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+        String body = "";
+        if (in != null) {
+            try (in) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+        return new Answer(status, body);
+    }
+}
