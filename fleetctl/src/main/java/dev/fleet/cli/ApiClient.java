@@ -1,6 +1,7 @@
 package dev.fleet.cli;
 
 import dev.fleet.model.JsonHttp;
+import dev.fleet.model.PageTokens;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -181,8 +182,8 @@ public final class ApiClient {
         JsonObject page = page(path, null);
         addItems(page, field, all);
         String token = page.getString("nextPageToken", null);
-        int[] next = token == null ? null : decodeToken(token);
-        if (next != null && next[1] == 2) {
+        PageTokens.Token next = token == null ? null : PageTokens.tryDecode(token).orElse(null);
+        if (next != null && next.page() == 2) {
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(READ_AHEAD, r -> {
                 Thread t = new Thread(r, "fleetctl-page");
                 t.setDaemon(true);
@@ -192,7 +193,7 @@ public final class ApiClient {
                 java.util.Map<Integer, java.util.concurrent.Future<JsonObject>> ahead = new java.util.HashMap<>();
                 for (int n = 2; ; n++) {
                     for (int k = n; k < n + READ_AHEAD; k++) {
-                        String t = encodeToken(next[0], k);
+                        String t = PageTokens.encode(next.limit(), k);
                         ahead.computeIfAbsent(k, x -> pool.submit(() -> page(path, t)));
                     }
                     page = await(ahead.remove(n));
@@ -201,7 +202,7 @@ public final class ApiClient {
                     if (token == null || token.isEmpty()) {
                         return all.build();
                     }
-                    if (!token.equals(encodeToken(next[0], n + 1))) {
+                    if (!token.equals(PageTokens.encode(next.limit(), n + 1))) {
                         break; // not the format we predicted: follow the server's tokens from here
                     }
                 }
@@ -241,27 +242,6 @@ public final class ApiClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted");
-        }
-    }
-
-    /** fleet's page token for (limit, page). */
-    static String encodeToken(int limit, int page) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) limit).putShort((short) page);
-        return java.util.Base64.getUrlEncoder().encodeToString(b.array());
-    }
-
-    /** {limit, page} of a fleet page token, or null if it is not one. */
-    static int[] decodeToken(String token) {
-        try {
-            byte[] raw = java.util.Base64.getUrlDecoder().decode(token);
-            if (raw.length != 4) {
-                return null;
-            }
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            return new int[] {Short.toUnsignedInt(b.getShort()), Short.toUnsignedInt(b.getShort())};
-        } catch (IllegalArgumentException e) {
-            return null;
         }
     }
 

@@ -1,8 +1,7 @@
 package dev.fleet.api.v1;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Base64;
+import dev.fleet.model.PageTokens;
+
 import java.util.List;
 
 /**
@@ -13,9 +12,7 @@ public record PageToken(int limit, int page) {
     public static final int LIMIT = 100;
 
     public String encode() {
-        ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) limit).putShort((short) page);
-        return Base64.getUrlEncoder().encodeToString(b.array());
+        return PageTokens.encode(limit, page);
     }
 
     /** Thrown with the 400 message fleet gives. */
@@ -33,17 +30,13 @@ public record PageToken(int limit, int page) {
         if (values.size() > 1) {
             throw new Invalid("too many values for page token");
         }
-        byte[] raw;
+        PageTokens.Token decoded;
         try {
-            raw = Base64.getUrlDecoder().decode(values.get(0));
+            decoded = PageTokens.decode(values.get(0));
         } catch (IllegalArgumentException e) {
             throw new Invalid("invalid page token: " + e.getMessage());
         }
-        if (raw.length != 4) {
-            throw new Invalid("invalid page token: expected 4 bytes, got " + raw.length);
-        }
-        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-        PageToken t = new PageToken(Short.toUnsignedInt(b.getShort()), Short.toUnsignedInt(b.getShort()));
+        PageToken t = new PageToken(decoded.limit(), decoded.page());
         if (t.limit != LIMIT) {
             throw new Invalid("token limit must be " + LIMIT);
         }
