@@ -492,19 +492,45 @@ public final class Registry {
      * with its presence (fleet kept showing them until their own TTL ran out).
      */
     public List<UnitState> states() {
-        List<UnitState> out = new ArrayList<>();
+        return new ArrayList<>(states((unit, machine) -> true));
+    }
+
+    /**
+     * The states of {@link #states()} whose unit name and machine ID pass {@code unitAndMachine}, in the same order.
+     * Each is decoded only when it is read: a page of the API reads 100 of them, not every state in the cluster
+     * (decoding all of them made each page of a 1,000-unit listing cost 7-8 ms).
+     */
+    public List<UnitState> states(java.util.function.BiPredicate<String, String> unitAndMachine) {
+        record Stored(String unit, String machine, String value) {
+        }
+        List<Stored> out = new ArrayList<>();
         java.util.Set<String> live = new java.util.HashSet<>();
         children(Keys.MACHINES).forEach(n -> live.add(Keys.leaf(n.key())));
         for (NodeView machineDir : children(Keys.STATES)) {
             String machine = Keys.leaf(machineDir.key());
             if (machineDir.nodes() != null && live.contains(machine)) {
                 for (NodeView n : machineDir.nodes()) {
-                    out.add(UnitState.decode(Keys.leaf(n.key()), machine, n.value()));
+                    String unit = Keys.leaf(n.key());
+                    if (unitAndMachine.test(unit, machine)) {
+                        out.add(new Stored(unit, machine, n.value()));
+                    }
                 }
             }
         }
-        out.sort(Comparator.comparing(UnitState::name).thenComparing(UnitState::machineId));
-        return out;
+        out.sort(Comparator.comparing(Stored::unit).thenComparing(Stored::machine));
+        final class Decoding extends java.util.AbstractList<UnitState> implements java.util.RandomAccess {
+            @Override
+            public UnitState get(int i) {
+                Stored s = out.get(i);
+                return UnitState.decode(s.unit(), s.machine(), s.value());
+            }
+
+            @Override
+            public int size() {
+                return out.size();
+            }
+        }
+        return new Decoding();
     }
 
     public Optional<UnitState> state(String unit, String machineId) {

@@ -6,32 +6,29 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonWriterFactory;
 import jakarta.json.stream.JsonGenerator;
 import picocli.AutoComplete;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 
 /** The verbs that need the machines' agents (fleet used SSH): status and journal; and why, completion. */
 final class AgentVerbs {
     private AgentVerbs() {
     }
 
-    @Command(name = "status", description = {"Output the status of one or more units in the cluster",
-            "Prints systemctl status of each unit on the machines it is on (every machine for a global unit),",
-            "fetched by the control plane from the machines' agents: no SSH. Exit code as systemctl's:",
-            "0 active, 3 not running, 1 unknown unit or a machine that did not answer."})
     static final class Status extends Verbs.UnitCommand {
-        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
-                description = "text (default) or json (the API's status objects)")
         String output;
+
+        Status() {
+            super("Output the status of one or more units in the cluster",
+                    "Prints systemctl status of each unit on the machines it is on (every machine for a global unit),",
+                    "fetched by the control plane from the machines' agents: no SSH. Exit code as systemctl's:",
+                    "0 active, 3 not running, 1 unknown unit or a machine that did not answer.");
+            add(option(String.class, () -> output, v -> output = v, "--output").paramLabel("FORMAT").defaultValue("text")
+                    .description("text (default) or json (the API's status objects)"));
+        }
 
         @Override
         public Integer call() {
@@ -89,25 +86,24 @@ final class AgentVerbs {
         }
     }
 
-    @Command(name = "journal", customSynopsis = "fleetctl journal [command options] UNIT", description = {"Print the journal of a unit in the cluster to stdout",
-            "journalctl -u UNIT of the unit's machine, streamed by the control plane from that machine's agent.",
-            "With --follow it runs until interrupted (Ctrl-C). A global unit needs --machine."})
-    static final class Journal implements Callable<Integer> {
-        @ParentCommand
-        Fleetctl root;
-
-        @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "10",
-                description = "number of recent journal entries to show (0..10000, default ${DEFAULT-VALUE})")
+    static final class Journal extends Verb {
         int lines;
-
-        @Option(names = {"-f", "--follow"}, description = "continuously print new entries as they are appended")
         boolean follow;
-
-        @Option(names = "--machine", paramLabel = "ID", description = "the machine to read from (for a unit on several)")
         String machine;
-
-        @Parameters(arity = "0..*", paramLabel = "UNIT")
         List<String> args = new ArrayList<>();
+
+        Journal() {
+            super("Print the journal of a unit in the cluster to stdout",
+                    "journalctl -u UNIT of the unit's machine, streamed by the control plane from that machine's agent.",
+                    "With --follow it runs until interrupted (Ctrl-C). A global unit needs --machine.");
+            synopsis("fleetctl journal [command options] UNIT");
+            add(option(int.class, () -> lines, v -> lines = v, "-n", "--lines").paramLabel("N").defaultValue("10")
+                    .description("number of recent journal entries to show (0..10000, default ${DEFAULT-VALUE})"));
+            add(flag(() -> follow, v -> follow = v, "-f", "--follow").description("continuously print new entries as they are appended"));
+            add(option(String.class, () -> machine, v -> machine = v, "--machine").paramLabel("ID")
+                    .description("the machine to read from (for a unit on several)"));
+            add(arguments(() -> args, v -> args = v).arity("0..*").paramLabel("UNIT"));
+        }
 
         @Override
         public Integer call() {
@@ -135,10 +131,14 @@ final class AgentVerbs {
         }
     }
 
-    @Command(name = "why", customSynopsis = "fleetctl why UNIT", description = {"Explain why a unit is not placed or not running",
-            "The engine's reason for a unit without a machine; for a placed unit its desired and current state",
-            "and systemd's state and result on each machine."})
     static final class Why extends Verbs.UnitCommand {
+        Why() {
+            super("Explain why a unit is not placed or not running",
+                    "The engine's reason for a unit without a machine; for a placed unit its desired and current state",
+                    "and systemd's state and result on each machine.");
+            synopsis("fleetctl why UNIT");
+        }
+
         @Override
         public Integer call() {
             if (args.size() != 1) {
@@ -156,17 +156,16 @@ final class AgentVerbs {
         }
     }
 
-    @Command(name = "completion", customSynopsis = "fleetctl completion bash", description = {"Print a shell completion script",
-            "bash: source <(fleetctl completion bash), or save it in /etc/bash_completion.d/fleetctl."})
-    static final class Completion implements Callable<Integer> {
-        @ParentCommand
-        Fleetctl root;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Parameters(arity = "1", paramLabel = "SHELL", description = "bash (zsh can load it with bashcompinit)")
+    static final class Completion extends Verb {
         String shell;
+
+        Completion() {
+            super("Print a shell completion script",
+                    "bash: source <(fleetctl completion bash), or save it in /etc/bash_completion.d/fleetctl.");
+            synopsis("fleetctl completion bash");
+            add(argument(String.class, () -> shell, v -> shell = v).arity("1").paramLabel("SHELL")
+                    .description("bash (zsh can load it with bashcompinit)"));
+        }
 
         @Override
         public Integer call() {

@@ -58,10 +58,19 @@ public final class ApiClient {
         }
     }
 
+    static final String STATES = "/fleet/v1/state";
+    static final String UNITS = "/fleet/v1/units";
+    static final String MACHINES = "/fleet/v1/machines";
+    /** The field of each listing's pages that holds its items. */
+    private static final java.util.Map<String, String> ITEMS = java.util.Map.of(STATES, "states", UNITS, "units", MACHINES, "machines");
+
     private final List<URI> endpoints;
     private final Duration timeout;
     private final PrintStream debug;
     private volatile int preferred; // read and written by the threads of a read-ahead listing too
+    /** Listings whose reading started before they were asked for ({@link #readEarly}), by path; each is used once. */
+    private final java.util.Map<String, java.util.concurrent.CompletableFuture<JsonArray>> early =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public ApiClient(List<URI> endpoints, Duration timeout, PrintStream debug) {
         if (endpoints.isEmpty()) {
@@ -70,6 +79,27 @@ public final class ApiClient {
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
         this.debug = debug;
+    }
+
+    List<URI> endpoints() {
+        return endpoints;
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    /**
+     * Starts reading the listing at {@code path} ({@link #STATES}, {@link #UNITS} or {@link #MACHINES}) on a daemon
+     * thread; the next {@link #states()}, {@link #units()} or {@link #machines()} takes its result, or its error.
+     */
+    void readEarly(String path) {
+        String field = ITEMS.get(path);
+        early.computeIfAbsent(path, p -> java.util.concurrent.CompletableFuture.supplyAsync(() -> readPages(p, field), r -> {
+            Thread t = new Thread(r, "fleetctl-early");
+            t.setDaemon(true);
+            t.start();
+        }));
     }
 
     /** Parses a comma-separated endpoint list; only http and https are accepted. */
@@ -178,6 +208,21 @@ public final class ApiClient {
      * whose tokens look different is simply followed page by page.
      */
     private JsonArray pages(String path, String field) {
+        java.util.concurrent.CompletableFuture<JsonArray> started = early.remove(path);
+        if (started != null) {
+            try {
+                return started.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r; // what the same read would have thrown here
+                }
+                throw e;
+            }
+        }
+        return readPages(path, field);
+    }
+
+    private JsonArray readPages(String path, String field) {
         JsonArrayBuilder all = JSON.createArrayBuilder();
         JsonObject page = page(path, null);
         addItems(page, field, all);
@@ -246,15 +291,15 @@ public final class ApiClient {
     }
 
     public JsonArray units() {
-        return pages("/fleet/v1/units", "units");
+        return pages(UNITS, "units");
     }
 
     public JsonArray machines() {
-        return pages("/fleet/v1/machines", "machines");
+        return pages(MACHINES, "machines");
     }
 
     public JsonArray states() {
-        return pages("/fleet/v1/state", "states");
+        return pages(STATES, "states");
     }
 
     public JsonArray states(String unitName) {

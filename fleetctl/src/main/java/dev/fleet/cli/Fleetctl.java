@@ -5,8 +5,8 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonValue;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 
@@ -21,28 +21,41 @@ import java.util.concurrent.Callable;
 /**
  * fleetctl: fleet's command line against the HTTP API v1. Exit codes: 0 success, 1 failure (fleet's), 2 usage
  * error (bad flag, bad arguments; fleet exited 0 there) and deprecated features, 3 a blocking load/start gave up
- * on a unit the engine could not place ({@link #EXIT_UNPLACEABLE}).
+ * on a unit the engine could not place ({@link #EXIT_UNPLACEABLE}). Declared through picocli's programmatic API,
+ * as every verb is ({@link Verb}).
  */
-@Command(name = "fleetctl", sortOptions = false, usageHelpAutoWidth = false,
-        description = "fleetctl is a command-line interface to fleet, the cluster-wide init system.",
-        footerHeading = "%nExit codes:%n",
-        footer = {"  0  success", "  1  failure", "  2  usage error or deprecated feature",
-                "  3  a blocking load/start gave up on a unit the engine could not place;",
-                "     status: a unit is not running (systemctl's code)",
-                "",
-                "Global options also come from FLEETCTL_ENDPOINT, FLEETCTL_REQUEST_TIMEOUT",
-                "and FLEETCTL_DEBUG; the command line wins.",
-                "Command names may be abbreviated (fleetctl list-m)."})
 public final class Fleetctl implements Callable<Integer> {
     /**
-     * The sub-commands, in help order. They are added to the command line at run time rather than listed in
-     * {@code @Command}: picocli builds each command's model by reflection (fleetctl's 18 cost about 150 ms of a
-     * run), so a run that names its verb in full builds that one only.
+     * The verbs, in help order. A run that names its verb in full builds that one only ({@link #newVerb}); help,
+     * completion and abbreviations get them all.
      */
-    static final List<Class<?>> VERBS = List.of(Verbs.Submit.class, Verbs.Load.class, Verbs.Start.class, Verbs.Stop.class,
-            Verbs.Unload.class, Verbs.Destroy.class, Verbs.Restart.class, Verbs.Cat.class, AgentVerbs.Status.class,
-            AgentVerbs.Journal.class, AgentVerbs.Why.class, Lists.ListUnits.class, Lists.ListUnitFiles.class,
-            Lists.ListMachines.class, AgentVerbs.Completion.class, Fleetctl.Version.class, Fleetctl.Verify.class, Fleetctl.Help.class);
+    static final List<String> VERBS = List.of("submit", "load", "start", "stop", "unload", "destroy", "restart", "cat",
+            "status", "journal", "why", "list-units", "list-unit-files", "list-machines", "completion", "version", "verify", "help");
+
+    /** A new verb by name (a switch, not a table of constructor references: those link and load every verb class). */
+    static Verb newVerb(String name) {
+        return switch (name) {
+            case "submit" -> new Verbs.Submit();
+            case "load" -> new Verbs.Load();
+            case "start" -> new Verbs.Start();
+            case "stop" -> new Verbs.Stop();
+            case "unload" -> new Verbs.Unload();
+            case "destroy" -> new Verbs.Destroy();
+            case "restart" -> new Verbs.Restart();
+            case "cat" -> new Verbs.Cat();
+            case "status" -> new AgentVerbs.Status();
+            case "journal" -> new AgentVerbs.Journal();
+            case "why" -> new AgentVerbs.Why();
+            case "list-units" -> new Lists.ListUnits();
+            case "list-unit-files" -> new Lists.ListUnitFiles();
+            case "list-machines" -> new Lists.ListMachines();
+            case "completion" -> new AgentVerbs.Completion();
+            case "version" -> new Version();
+            case "verify" -> new Verify();
+            case "help" -> new Help();
+            default -> throw new IllegalArgumentException("no verb " + name);
+        };
+    }
 
     /** Global options that take their value as the next argument. */
     private static final java.util.Set<String> GLOBAL_WITH_VALUE = java.util.Set.of("--endpoint", "--request-timeout");
@@ -51,32 +64,48 @@ public final class Fleetctl implements Callable<Integer> {
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_UNPLACEABLE = 3;
 
-    @Option(names = "--endpoint", scope = ScopeType.INHERIT, paramLabel = "URL[,URL...]",
-            defaultValue = "${env:FLEETCTL_ENDPOINT:-http://127.0.0.1:4001}",
-            description = "fleet API endpoints (http/https), tried in turn when one is down or answers 503 (default ${DEFAULT-VALUE})")
     String endpoint;
-
-    @Option(names = "--request-timeout", scope = ScopeType.INHERIT, paramLabel = "SECONDS",
-            defaultValue = "${env:FLEETCTL_REQUEST_TIMEOUT:-3.0}",
-            description = "timeout of each API request in seconds (default ${DEFAULT-VALUE})")
     double requestTimeout;
-
-    @Option(names = "--debug", scope = ScopeType.INHERIT, defaultValue = "${env:FLEETCTL_DEBUG:-false}",
-            fallbackValue = "true", arity = "0..1", description = "log API requests to stderr")
     boolean debug;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
-    boolean help;
+    final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
-    @Option(names = {"-v", "--version"}, versionHelp = true, description = "print the version")
-    boolean version;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    Fleetctl() {
+        spec.name("fleetctl");
+        spec.version("fleetctl version " + FleetVersion.VERSION);
+        spec.usageMessage().sortOptions(false).autoWidth(false)
+                .description("fleetctl is a command-line interface to fleet, the cluster-wide init system.")
+                .footerHeading("%nExit codes:%n")
+                .footer("  0  success", "  1  failure", "  2  usage error or deprecated feature",
+                        "  3  a blocking load/start gave up on a unit the engine could not place;",
+                        "     status: a unit is not running (systemctl's code)",
+                        "",
+                        "Global options also come from FLEETCTL_ENDPOINT, FLEETCTL_REQUEST_TIMEOUT",
+                        "and FLEETCTL_DEBUG; the command line wins.",
+                        "Command names may be abbreviated (fleetctl list-m).");
+        spec.addOption(Verb.option(String.class, () -> endpoint, v -> endpoint = v, "--endpoint")
+                .scopeType(ScopeType.INHERIT).paramLabel("URL[,URL...]")
+                .defaultValue("${env:FLEETCTL_ENDPOINT:-" + EarlyListing.DEFAULT_ENDPOINT + "}")
+                .description("fleet API endpoints (http/https), tried in turn when one is down or answers 503 (default ${DEFAULT-VALUE})")
+                .build());
+        spec.addOption(Verb.option(double.class, () -> requestTimeout, v -> requestTimeout = v, "--request-timeout")
+                .scopeType(ScopeType.INHERIT).paramLabel("SECONDS")
+                .defaultValue("${env:FLEETCTL_REQUEST_TIMEOUT:-" + EarlyListing.DEFAULT_REQUEST_TIMEOUT + "}")
+                .description("timeout of each API request in seconds (default ${DEFAULT-VALUE})")
+                .build());
+        spec.addOption(Verb.option(boolean.class, () -> debug, v -> debug = v, "--debug")
+                .scopeType(ScopeType.INHERIT).defaultValue("${env:FLEETCTL_DEBUG:-false}").fallbackValue("true").arity("0..1")
+                .description("log API requests to stderr")
+                .build());
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("show this help").build());
+        spec.addOption(OptionSpec.builder("-v", "--version").versionHelp(true).description("print the version").build());
+    }
 
     PrintStream out = System.out;
     PrintStream err = System.err;
     private ApiClient client;
+    /** A client whose listing reads {@link #main} started before parsing ({@link EarlyListing}), or null. */
+    private java.util.concurrent.Future<ApiClient> early;
 
     @Override
     public Integer call() {
@@ -96,9 +125,15 @@ public final class Fleetctl implements Callable<Integer> {
             if (!(requestTimeout > 0)) {
                 throw new Fail(EXIT_USAGE, "--request-timeout must be greater than zero");
             }
-            client = new ApiClient(eps, Duration.ofMillis((long) (requestTimeout * 1000)), debug ? err : null);
+            Duration timeout = requestTimeout(requestTimeout);
+            ApiClient started = early == null ? null : EarlyListing.await(early);
+            client = EarlyListing.sameOptions(started, eps, timeout, debug) ? started : new ApiClient(eps, timeout, debug ? err : null);
         }
         return client;
+    }
+
+    static Duration requestTimeout(double seconds) {
+        return Duration.ofMillis((long) (seconds * 1000));
     }
 
     /** Ends a command with an exit code and a message on stderr (none if null). */
@@ -111,10 +146,10 @@ public final class Fleetctl implements Callable<Integer> {
         }
     }
 
-    @Command(name = "version", description = "Print the version and exit")
-    static final class Version implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        Fleetctl root;
+    static final class Version extends Verb {
+        Version() {
+            super("Print the version and exit");
+        }
 
         @Override
         public Integer call() {
@@ -123,13 +158,14 @@ public final class Fleetctl implements Callable<Integer> {
         }
     }
 
-    @Command(name = "verify", description = "DEPRECATED", hidden = true)
-    static final class Verify implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        Fleetctl root;
-
-        @CommandLine.Parameters(arity = "0..*")
+    static final class Verify extends Verb {
         List<String> args;
+
+        Verify() {
+            super("DEPRECATED");
+            spec.usageMessage().hidden(true);
+            add(arguments(() -> args, v -> args = v).arity("0..*").paramLabel("<args>"));
+        }
 
         @Override
         public Integer call() {
@@ -138,16 +174,13 @@ public final class Fleetctl implements Callable<Integer> {
         }
     }
 
-    @Command(name = "help", description = "Show a list of commands or help for one command")
-    static final class Help implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        Fleetctl root;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @CommandLine.Parameters(arity = "0..1", paramLabel = "COMMAND")
+    static final class Help extends Verb {
         String command;
+
+        Help() {
+            super("Show a list of commands or help for one command");
+            add(argument(String.class, () -> command, v -> command = v).arity("0..1").paramLabel("COMMAND"));
+        }
 
         @Override
         public Integer call() {
@@ -199,21 +232,27 @@ public final class Fleetctl implements Callable<Integer> {
      * verb (help, abbreviations, mistakes).
      */
     static CommandLine commandLine(PrintStream out, PrintStream err, String[] argv) {
+        return commandLine(out, err, argv, null);
+    }
+
+    private static CommandLine commandLine(PrintStream out, PrintStream err, String[] argv,
+                                           java.util.concurrent.Future<ApiClient> early) {
         Fleetctl root = new Fleetctl();
         root.out = out;
         root.err = err;
-        CommandLine cl = new CommandLine(root);
-        Class<?> only = argv == null ? null : verbNamedIn(argv);
-        for (Class<?> verb : VERBS) {
-            if (only == null || verb == only) {
-                cl.addSubcommand(verb);
+        root.early = early;
+        CommandLine cl = new CommandLine(root.spec);
+        String only = argv == null ? null : verbNamedIn(argv);
+        for (String name : VERBS) {
+            if (only == null || name.equals(only)) {
+                Verb verb = newVerb(name);
+                verb.root = root;
+                cl.addSubcommand(name, new CommandLine(verb.spec.name(name)));
             }
         }
         cl.setAbbreviatedSubcommandsAllowed(true);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        cl.setCommandName("fleetctl");
-        cl.getCommandSpec().version("fleetctl version " + FleetVersion.VERSION);
         HelpLayout.install(cl);
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
             if (ex instanceof Fail f) {
@@ -244,8 +283,8 @@ public final class Fleetctl implements Callable<Integer> {
         return cl;
     }
 
-    /** The verb class {@code args} names in full (its first argument that is not a global option), or null. */
-    static Class<?> verbNamedIn(String[] args) {
+    /** The verb {@code args} names in full (its first argument that is not a global option), or null. */
+    static String verbNamedIn(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--")) {
@@ -257,19 +296,19 @@ public final class Fleetctl implements Callable<Integer> {
                 }
                 continue;
             }
-            for (Class<?> verb : VERBS) {
-                if (verb.getAnnotation(Command.class).name().equals(a)) {
-                    // help and completion describe every verb
-                    return verb == Fleetctl.Help.class || verb == AgentVerbs.Completion.class ? null : verb;
-                }
-            }
-            return null;
+            // help and completion describe every verb
+            return VERBS.contains(a) && !a.equals("help") && !a.equals("completion") ? a : null;
         }
         return null;
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cl = commandLine(out, err, args);
+        return run(args, out, err, null);
+    }
+
+    /** Runs {@code args}; {@code early} is a client with reads already under way ({@link EarlyListing}), or null. */
+    static int run(String[] args, PrintStream out, PrintStream err, java.util.concurrent.Future<ApiClient> early) {
+        CommandLine cl = commandLine(out, err, args, early);
         if (args.length == 1 && (args[0].equals("help") || args[0].equals("-h") || args[0].equals("--help"))) {
             cl.usage(out);
             return EXIT_OK;
@@ -281,6 +320,7 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        java.util.concurrent.Future<ApiClient> early = EarlyListing.plan(args, System.getenv()).map(EarlyListing::start).orElse(null);
+        System.exit(run(args, System.out, System.err, early));
     }
 }

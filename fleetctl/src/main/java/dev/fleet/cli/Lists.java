@@ -3,33 +3,35 @@ package dev.fleet.cli;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonWriterFactory;
 import jakarta.json.stream.JsonGenerator;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** list-units, list-unit-files, list-machines. */
 final class Lists {
     private Lists() {
     }
 
-    abstract static class ListCommand implements Callable<Integer> {
-        @ParentCommand
-        Fleetctl root;
-
-        @Option(names = "--no-legend", description = "do not print a legend (column headers)")
+    abstract static class ListCommand extends Verb {
         boolean noLegend;
-
-        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "table",
-                description = "table (default) or json (the API's objects and field names)")
         String output;
+        String fields;
+        boolean full;
 
-        String fieldsSpec() {
-            return null;
+        /** {@code fieldNames}: the columns --fields may name (its help), {@code fieldsDefault}: its default. */
+        ListCommand(String description, String fieldNames, String fieldsDefault) {
+            super(description);
+            add(flag(() -> noLegend, v -> noLegend = v, "--no-legend").description("do not print a legend (column headers)"));
+            add(option(String.class, () -> output, v -> output = v, "--output").paramLabel("FORMAT").defaultValue("table")
+                    .description("table (default) or json (the API's objects and field names)"));
+            add(option(String.class, () -> fields, v -> fields = v, "--fields").paramLabel("<fields>").defaultValue(fieldsDefault)
+                    .description("columns, comma-separated: " + fieldNames + " (default ${DEFAULT-VALUE})"));
+        }
+
+        /** --full, with -l where fleet documented it. */
+        final void fullOption(String... names) {
+            add(flag(() -> full, v -> full = v, names).description("do not ellipsize fields on output"));
         }
 
         void checkOutput() {
@@ -95,18 +97,15 @@ final class Lists {
         }
     }
 
-    @Command(name = "list-units", description = "List the current state of units in the cluster")
     static final class ListUnits extends ListCommand {
-        @Option(names = "--fields", defaultValue = Tables.UNITS_DEFAULT,
-                description = "columns, comma-separated: unit, machine, load, active, sub, hash (default ${DEFAULT-VALUE})")
-        String fields;
-
-        @Option(names = {"-l", "--full"}, description = "do not ellipsize fields on output")
-        boolean full;
-
-        @Option(names = {"-w", "--watch"}, description = "redraw the listing whenever it changes, until interrupted"
-                + " (it polls the API every second: API v1 has no watch of states)")
         boolean watch;
+
+        ListUnits() {
+            super("List the current state of units in the cluster", "unit, machine, load, active, sub, hash", Tables.UNITS_DEFAULT);
+            fullOption("-l", "--full");
+            add(flag(() -> watch, v -> watch = v, "-w", "--watch").description("redraw the listing whenever it changes,"
+                    + " until interrupted (it polls the API every second: API v1 has no watch of states)"));
+        }
 
         @Override
         public Integer call() {
@@ -144,14 +143,11 @@ final class Lists {
         }
     }
 
-    @Command(name = "list-unit-files", description = "List the units that exist in the cluster")
     static final class ListUnitFiles extends ListCommand {
-        @Option(names = "--fields", defaultValue = Tables.UNIT_FILES_DEFAULT,
-                description = "columns, comma-separated: unit, hash, desc, dstate, state, target, global (default ${DEFAULT-VALUE})")
-        String fields;
-
-        @Option(names = "--full", description = "do not ellipsize fields on output")
-        boolean full;
+        ListUnitFiles() {
+            super("List the units that exist in the cluster", "unit, hash, desc, dstate, state, target, global", Tables.UNIT_FILES_DEFAULT);
+            fullOption("--full");
+        }
 
         @Override
         public Integer call() {
@@ -170,14 +166,11 @@ final class Lists {
         }
     }
 
-    @Command(name = "list-machines", description = "Enumerate the current hosts in the cluster")
     static final class ListMachines extends ListCommand {
-        @Option(names = "--fields", defaultValue = Tables.MACHINES_DEFAULT,
-                description = "columns, comma-separated: machine, ip, metadata (default ${DEFAULT-VALUE})")
-        String fields;
-
-        @Option(names = {"-l", "--full"}, description = "do not ellipsize fields on output")
-        boolean full;
+        ListMachines() {
+            super("Enumerate the current hosts in the cluster", "machine, ip, metadata", Tables.MACHINES_DEFAULT);
+            fullOption("-l", "--full");
+        }
 
         @Override
         public Integer call() {

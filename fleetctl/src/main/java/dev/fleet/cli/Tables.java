@@ -160,12 +160,24 @@ public final class Tables {
 
     static String render(List<JsonObject> rows, List<String> fields, Map<String, BiFunction<Ctx, JsonObject, String>> fns,
                          Ctx ctx, boolean legend) {
-        List<List<String>> lines = new ArrayList<>();
+        // plain loops: a listing of 1,000 rows runs once per process, cold, where each stream pipeline costs more
+        // than the cells it builds
+        List<BiFunction<Ctx, JsonObject, String>> cells = new ArrayList<>(fields.size());
+        List<String> header = new ArrayList<>(fields.size());
+        for (String f : fields) {
+            cells.add(fns.get(f));
+            header.add(f.toUpperCase(java.util.Locale.ROOT));
+        }
+        List<List<String>> lines = new ArrayList<>(rows.size() + 1);
         if (legend) {
-            lines.add(fields.stream().map(f -> f.toUpperCase(java.util.Locale.ROOT)).toList());
+            lines.add(header);
         }
         for (JsonObject r : rows) {
-            lines.add(fields.stream().map(f -> fns.get(f).apply(ctx, r)).toList());
+            String[] line = new String[cells.size()];
+            for (int i = 0; i < line.length; i++) {
+                line[i] = cells.get(i).apply(ctx, r);
+            }
+            lines.add(java.util.Arrays.asList(line));
         }
         return tabwriter(lines);
     }
@@ -198,14 +210,17 @@ public final class Tables {
      * column width (widest cell + 1, rounded up to a multiple of 8); the last cell is written as is.
      */
     public static String tabwriter(List<List<String>> lines) {
-        int cols = lines.stream().mapToInt(List::size).max().orElse(0);
-        int[] width = new int[Math.max(cols, 0)];
+        int cols = 0;
+        for (List<String> l : lines) {
+            cols = Math.max(cols, l.size());
+        }
+        int[] width = new int[cols];
         for (List<String> l : lines) {
             for (int i = 0; i < l.size() - 1; i++) {
                 width[i] = Math.max(width[i], l.get(i).length() + 1);
             }
         }
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(lines.size() * 64);
         for (List<String> l : lines) {
             for (int i = 0; i < l.size(); i++) {
                 String cell = l.get(i);
@@ -213,7 +228,9 @@ public final class Tables {
                 if (i < l.size() - 1) {
                     int cellw = (width[i] + 7) / 8 * 8;
                     int n = cellw - cell.length();
-                    sb.append("\t".repeat((n + 7) / 8));
+                    for (int tabs = (n + 7) / 8; tabs > 0; tabs--) {
+                        sb.append('\t');
+                    }
                 }
             }
             sb.append('\n');

@@ -28,31 +28,45 @@ public final class Training {
             String endpoint = "--endpoint=http://127.0.0.1:" + server.getAddress().getPort();
             PrintStream devNull = new PrintStream(OutputStream.nullOutputStream());
             for (String verb : new String[] {"list-units", "list-unit-files", "list-machines"}) {
-                Fleetctl.run(new String[] {endpoint, verb}, devNull, devNull);
-                Fleetctl.run(new String[] {endpoint, verb, "--no-legend", "--full"}, devNull, devNull);
+                for (String[] run : new String[][] {{endpoint, verb}, {endpoint, verb, "--no-legend", "--full"}}) {
+                    // as Fleetctl.main runs them: with the listing read while the command line is parsed
+                    var early = EarlyListing.plan(run, java.util.Map.of()).map(EarlyListing::start).orElse(null);
+                    Fleetctl.run(run, devNull, devNull, early);
+                }
             }
         } finally {
             server.stop(0);
         }
     }
 
+    /** Pages of listings as a node serves them: 100 items a page, fleet's page tokens, three pages in all. */
+    private static final int PAGES = 3;
+
     private static void answer(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
-        boolean second = ex.getRequestURI().getRawQuery() != null;
+        String query = ex.getRequestURI().getRawQuery();
+        int page = query == null ? 1 : dev.fleet.model.PageTokens.decode(query.substring(query.indexOf('=') + 1)).page();
         String machine = "\"machineID\":\"c11be0c11be0c11be0c11be0c11be001\"";
-        String body;
+        StringBuilder body = new StringBuilder("{");
         if (path.endsWith("/machines")) {
-            body = "{\"machines\":[{\"id\":\"c11be0c11be0c11be0c11be0c11be001\",\"primaryIP\":\"10.1.0.1\",\"metadata\":{\"region\":\"eu\"}}]}";
-        } else if (path.endsWith("/state")) {
-            body = "{\"states\":[{\"name\":\"t" + (second ? 2 : 1) + ".service\",\"hash\":\"1c6fb6f3684bafb0c173d8b8b957ceff031180c1\","
-                    + machine + ",\"systemdLoadState\":\"loaded\",\"systemdActiveState\":\"active\",\"systemdSubState\":\"running\"}]"
-                    + (second ? "" : ",\"nextPageToken\":\"next\"") + "}";
+            body.append("\"machines\":[{\"id\":\"c11be0c11be0c11be0c11be0c11be001\",\"primaryIP\":\"10.1.0.1\",\"metadata\":{\"region\":\"eu\"}}]");
         } else {
-            body = "{\"units\":[{\"name\":\"t" + (second ? 2 : 1) + ".service\",\"desiredState\":\"launched\",\"currentState\":\"launched\","
-                    + machine + ",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/true\"}]}]"
-                    + (second ? "" : ",\"nextPageToken\":\"next\"") + "}";
+            boolean states = path.endsWith("/state");
+            body.append(states ? "\"states\":[" : "\"units\":[");
+            for (int i = 0; i < 100; i++) {
+                String name = "\"name\":\"t" + ((page - 1) * 100 + i) + ".service\",";
+                body.append(i == 0 ? "" : ",").append(states
+                        ? "{" + name + "\"hash\":\"1c6fb6f3684bafb0c173d8b8b957ceff031180c1\"," + machine
+                          + ",\"systemdLoadState\":\"loaded\",\"systemdActiveState\":\"active\",\"systemdSubState\":\"running\"}"
+                        : "{" + name + "\"desiredState\":\"launched\",\"currentState\":\"launched\"," + machine
+                          + ",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/true\"}]}");
+            }
+            body.append(']');
+            if (page < PAGES) {
+                body.append(",\"nextPageToken\":\"").append(dev.fleet.model.PageTokens.encode(100, page + 1)).append('"');
+            }
         }
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        byte[] b = body.append('}').toString().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(200, b.length);
         ex.getResponseBody().write(b);

@@ -9,10 +9,6 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 /** The unit verbs: submit, load, start, stop, unload, destroy, cat. */
 final class Verbs {
@@ -79,12 +74,13 @@ final class Verbs {
         return b.build();
     }
 
-    abstract static class UnitCommand implements Callable<Integer> {
-        @ParentCommand
-        Fleetctl root;
-
-        @Parameters(arity = "0..*", paramLabel = "UNIT")
+    abstract static class UnitCommand extends Verb {
         List<String> args = new ArrayList<>();
+
+        UnitCommand(String... description) {
+            super(description);
+            add(arguments(() -> args, v -> args = v).arity("0..*").paramLabel("UNIT"));
+        }
 
         private Map<String, JsonObject> machines;
 
@@ -238,11 +234,14 @@ final class Verbs {
 
     /** submit, load and start: create units from files or templates as needed (§1.5, §1.6). */
     abstract static class CreatingCommand extends UnitCommand {
-        @Option(names = "--replace", description = "replace the unit in the cluster if the local file differs")
         boolean replace;
-
-        @Option(names = "--sign", hidden = true, description = "DEPRECATED")
         boolean sign;
+
+        CreatingCommand(String description) {
+            super(description);
+            add(flag(() -> replace, v -> replace = v, "--replace").description("replace the unit in the cluster if the local file differs"));
+            add(flag(() -> sign, v -> sign = v, "--sign").hidden(true).description("DEPRECATED"));
+        }
 
         abstract String command();
 
@@ -449,8 +448,11 @@ final class Verbs {
         }
     }
 
-    @Command(name = "submit", description = "Upload one or more units to the cluster without starting them")
     static final class Submit extends CreatingCommand {
+        Submit() {
+            super("Upload one or more units to the cluster without starting them");
+        }
+
         @Override
         String command() {
             return "submit";
@@ -477,16 +479,22 @@ final class Verbs {
     }
 
     abstract static class BlockingCreate extends CreatingCommand {
-        @Option(names = "--block-attempts", paramLabel = "N", defaultValue = "0",
-                description = "wait this many attempts (about 2 s each) for the units; 0 waits forever (default 0)")
         int attempts;
-
-        @Option(names = "--no-block", description = "do not wait for the units to reach the state")
         boolean noBlock;
+
+        BlockingCreate(String description) {
+            super(description);
+            add(blockAttemptsOption(() -> attempts, v -> attempts = v,
+                    "wait this many attempts (about 2 s each) for the units; 0 waits forever (default 0)"));
+            add(flag(() -> noBlock, v -> noBlock = v, "--no-block").description("do not wait for the units to reach the state"));
+        }
     }
 
-    @Command(name = "load", description = "Schedule one or more units in the cluster, first submitting them if necessary")
     static final class Load extends BlockingCreate {
+        Load() {
+            super("Schedule one or more units in the cluster, first submitting them if necessary");
+        }
+
         @Override
         String command() {
             return "load";
@@ -503,8 +511,11 @@ final class Verbs {
         }
     }
 
-    @Command(name = "start", description = "Instruct systemd to start one or more units in the cluster, first submitting and loading if necessary")
     static final class Start extends BlockingCreate {
+        Start() {
+            super("Instruct systemd to start one or more units in the cluster, first submitting and loading if necessary");
+        }
+
         @Override
         String command() {
             return "start";
@@ -522,16 +533,26 @@ final class Verbs {
     }
 
     abstract static class BlockingUnitCommand extends UnitCommand {
-        @Option(names = "--block-attempts", paramLabel = "N", defaultValue = "0",
-                description = "wait this many attempts (about 2 s each); 0 waits forever (default 0)")
         int attempts;
-
-        @Option(names = "--no-block", description = "do not wait")
         boolean noBlock;
+
+        BlockingUnitCommand(String description) {
+            super(description);
+            add(blockAttemptsOption(() -> attempts, v -> attempts = v, "wait this many attempts (about 2 s each); 0 waits forever (default 0)"));
+            add(flag(() -> noBlock, v -> noBlock = v, "--no-block").description("do not wait"));
+        }
     }
 
-    @Command(name = "stop", description = "Instruct systemd to stop one or more units in the cluster")
+    static picocli.CommandLine.Model.OptionSpec.Builder blockAttemptsOption(java.util.function.Supplier<Integer> get,
+                                                                            java.util.function.Consumer<Integer> set, String description) {
+        return Verb.option(int.class, get, set, "--block-attempts").paramLabel("N").defaultValue("0").description(description);
+    }
+
     static final class Stop extends BlockingUnitCommand {
+        Stop() {
+            super("Instruct systemd to stop one or more units in the cluster");
+        }
+
         @Override
         public Integer call() {
             List<JsonObject> units = unitsToActOn();
@@ -584,8 +605,11 @@ final class Verbs {
         return code;
     }
 
-    @Command(name = "unload", description = "Unschedule one or more units in the cluster")
     static final class Unload extends BlockingUnitCommand {
+        Unload() {
+            super("Unschedule one or more units in the cluster");
+        }
+
         @Override
         public Integer call() {
             List<JsonObject> units = unitsToActOn();
@@ -605,8 +629,11 @@ final class Verbs {
         }
     }
 
-    @Command(name = "destroy", description = "Destroy one or more units in the cluster")
     static final class Destroy extends BlockingUnitCommand {
+        Destroy() {
+            super("Destroy one or more units in the cluster");
+        }
+
         @Override
         public Integer call() {
             if (args.isEmpty()) {
@@ -650,11 +677,14 @@ final class Verbs {
         }
     }
 
-    @Command(name = "restart", description = "Instruct systemd to restart one or more units in the cluster")
     static final class Restart extends UnitCommand {
-        @Option(names = "--block-attempts", paramLabel = "N", defaultValue = "0",
-                description = "wait this many attempts (about 2 s each) for each step; 0 waits forever (default 0)")
         int attempts;
+
+        Restart() {
+            super("Instruct systemd to restart one or more units in the cluster");
+            add(blockAttemptsOption(() -> attempts, v -> attempts = v,
+                    "wait this many attempts (about 2 s each) for each step; 0 waits forever (default 0)"));
+        }
 
         @Override
         public Integer call() {
@@ -737,8 +767,11 @@ final class Verbs {
         return Fleetctl.EXIT_OK;
     }
 
-    @Command(name = "cat", description = "Output the contents of a submitted unit")
     static final class Cat extends UnitCommand {
+        Cat() {
+            super("Output the contents of a submitted unit");
+        }
+
         @Override
         public Integer call() {
             if (args.size() != 1) {

@@ -70,6 +70,19 @@ class FleetctlTest {
     }
 
     @Test
+    void everyVerbTakesHelpFlags() {
+        for (String verb : Fleetctl.VERBS) {
+            assertThat(runRaw("help", verb)).isZero();
+            String help = out;
+            assertThat(help).startsWith("NAME:\n\tfleetctl " + verb + " - ");
+            assertThat(runRaw(verb, "--help")).as(verb).isZero();
+            assertThat(out).isEqualTo(help);
+            assertThat(runRaw(verb, "-h")).as(verb).isZero();
+            assertThat(out).isEqualTo(help);
+        }
+    }
+
+    @Test
     void versionAndPrefixAndBadFlags() {
         assertThat(runRaw("version")).isZero();
         assertThat(out).isEqualTo("fleetctl version 0.1.0\n");

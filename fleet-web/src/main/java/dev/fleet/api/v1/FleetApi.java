@@ -267,12 +267,7 @@ public final class FleetApi {
         }
         String machine = req.first("machineID");
         String unit = req.first("unitName");
-        List<UnitState> all = new ArrayList<>();
-        for (UnitState s : registry.states()) {
-            if ((machine == null || machine.equals(s.machineId())) && (unit == null || unit.equals(s.name()))) {
-                all.add(s);
-            }
-        }
+        List<UnitState> all = registry.states((u, m) -> (machine == null || machine.equals(m)) && (unit == null || unit.equals(u)));
         JsonArrayBuilder items = JSON.createArrayBuilder();
         List<UnitState> slice = page.slice(all);
         slice.forEach(s -> items.add(stateJson(s)));
@@ -280,7 +275,7 @@ public final class FleetApi {
     }
 
     private ApiResponse getState(String name) {
-        return registry.states().stream().filter(s -> s.name().equals(name)).findFirst()
+        return registry.states((u, m) -> u.equals(name)).stream().findFirst()
                 .map(s -> ApiResponse.json(200, stateJson(s)))
                 .orElseGet(() -> ApiResponse.error(404, "unit state does not exist"));
     }

@@ -1,0 +1,105 @@
+package dev.fleet.cli;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A listing verb's API reads, started before picocli has parsed the command line. Building picocli's model takes
+ * about as long as reading a 1,000-unit listing (some 100-150 ms each, on one core each), so {@link Fleetctl#main}
+ * starts the reads on other threads first. This is a guess from a plain scan of the arguments and environment: the
+ * client picocli's options then ask for is used only when its endpoints and timeout are exactly the guessed ones
+ * (see {@link Fleetctl#client()}); otherwise the reads are simply not used. Reads only (GETs of listings), never
+ * with {@code --debug} (whose log must show each request where it happens).
+ */
+record EarlyListing(String endpoints, String timeout, List<String> paths) {
+    static final String DEFAULT_ENDPOINT = "http://127.0.0.1:4001";
+    static final String DEFAULT_REQUEST_TIMEOUT = "3.0";
+
+    /** The API listings each list verb reads (the machines give the legend of the machine column). */
+    private static final Map<String, List<String>> READS = Map.of(
+            "list-units", List.of(ApiClient.STATES, ApiClient.MACHINES),
+            "list-unit-files", List.of(ApiClient.UNITS, ApiClient.MACHINES),
+            "list-machines", List.of(ApiClient.MACHINES));
+
+    /** What to read early for {@code args}, if they name a list verb in full and do not ask for debug output. */
+    static Optional<EarlyListing> plan(String[] args, Map<String, String> env) {
+        String endpoints = env.getOrDefault("FLEETCTL_ENDPOINT", DEFAULT_ENDPOINT);
+        String timeout = env.getOrDefault("FLEETCTL_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT);
+        if (!env.getOrDefault("FLEETCTL_DEBUG", "").isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> paths = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.startsWith("--debug")) {
+                return Optional.empty();
+            } else if (a.equals("--endpoint") || a.equals("--request-timeout")) {
+                if (++i >= args.length) {
+                    return Optional.empty();
+                }
+                if (a.equals("--endpoint")) {
+                    endpoints = args[i];
+                } else {
+                    timeout = args[i];
+                }
+            } else if (a.startsWith("--endpoint=")) {
+                endpoints = a.substring("--endpoint=".length());
+            } else if (a.startsWith("--request-timeout=")) {
+                timeout = a.substring("--request-timeout=".length());
+            } else if (a.equals("--")) {
+                return Optional.empty();
+            } else if (paths == null && !a.startsWith("-")) {
+                paths = READS.get(a);
+                if (paths == null) {
+                    return Optional.empty(); // another verb (or an abbreviation)
+                }
+            }
+        }
+        return paths == null ? Optional.empty() : Optional.of(new EarlyListing(endpoints, timeout, paths));
+    }
+
+    /**
+     * Starts the reads on a daemon thread and returns at once: even setting up the client (the JSON provider, URI
+     * parsing) takes tens of milliseconds that belong on that thread, not in front of picocli. The future holds the
+     * client with its reads under way, or null when the guessed options are not even valid.
+     */
+    java.util.concurrent.Future<ApiClient> start() {
+        java.util.concurrent.FutureTask<ApiClient> task = new java.util.concurrent.FutureTask<>(() -> {
+            try {
+                List<URI> eps = ApiClient.parseEndpoints(endpoints);
+                double seconds = Double.parseDouble(timeout);
+                if (!(seconds > 0)) {
+                    return null;
+                }
+                ApiClient client = new ApiClient(eps, Fleetctl.requestTimeout(seconds), null);
+                paths.forEach(client::readEarly);
+                return client;
+            } catch (IllegalArgumentException e) {
+                return null; // picocli and Fleetctl.client() report it
+            }
+        });
+        Thread t = new Thread(task, "fleetctl-early");
+        t.setDaemon(true);
+        t.start();
+        return task;
+    }
+
+    /** The client {@code started} set up, or null. */
+    static ApiClient await(java.util.concurrent.Future<ApiClient> started) {
+        try {
+            return started.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            return null; // the regular client reports whatever went wrong
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    static boolean sameOptions(ApiClient early, List<URI> endpoints, Duration timeout, boolean debug) {
+        return !debug && early != null && early.endpoints().equals(endpoints) && early.timeout().equals(timeout);
+    }
+}
