@@ -31,7 +31,10 @@ public final class Training {
                 for (String[] run : new String[][] {{endpoint, verb}, {endpoint, verb, "--no-legend", "--full"}}) {
                     // as Fleetctl.main runs them: with the listing read while the command line is parsed
                     var early = EarlyListing.plan(run, java.util.Map.of()).map(EarlyListing::start).orElse(null);
-                    Fleetctl.run(run, devNull, devNull, early);
+                    int code = Fleetctl.run(run, devNull, System.err, early);
+                    if (code != Fleetctl.EXIT_OK) { // a training run that fails trains the wrong classes
+                        throw new IllegalStateException(String.join(" ", run) + " exited " + code);
+                    }
                 }
             }
         } finally {
@@ -44,7 +47,7 @@ public final class Training {
 
     private static void answer(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
-        String query = ex.getRequestURI().getRawQuery();
+        String query = ex.getRequestURI().getQuery(); // decoded: the token is sent URL-encoded
         int page = query == null ? 1 : dev.fleet.model.PageTokens.decode(query.substring(query.indexOf('=') + 1)).page();
         String machine = "\"machineID\":\"c11be0c11be0c11be0c11be0c11be001\"";
         StringBuilder body = new StringBuilder("{");
