@@ -28,13 +28,16 @@ public final class CliBench {
     public static void main(String[] args) throws Exception {
         int units = 1000;
         int runs = 15;
+        int warmUpReads = WARM_UP_READS;
         for (String a : args) {
             if (a.startsWith("--units=")) {
                 units = Integer.parseInt(a.substring(8));
             } else if (a.startsWith("--runs=")) {
                 runs = Integer.parseInt(a.substring(7));
+            } else if (a.startsWith("--warm-up-reads=")) {
+                warmUpReads = Integer.parseInt(a.substring("--warm-up-reads=".length()));
             } else {
-                System.err.println("usage: fleet-bench cli [--units=1000] [--runs=15]");
+                System.err.println("usage: fleet-bench cli [--units=1000] [--runs=15] [--warm-up-reads=" + WARM_UP_READS + "]");
                 System.exit(2);
             }
         }
@@ -63,7 +66,7 @@ public final class CliBench {
             // A serving node has long been warm (its JIT has compiled the paths a listing takes); a node booted a
             // moment ago answers each page 2-3 times slower at first, which would measure the node's warm-up
             // rather than the command line.
-            warm(urls, WARM_UP_READS);
+            warm(urls, warmUpReads);
             // ... and its JIT compiler has finished with them: measured while it still compiles, both commands
             // share the CPU with it
             double settled = awaitIdle(node.pid(), Duration.ofSeconds(120));
@@ -74,7 +77,7 @@ public final class CliBench {
                 anchor.add(run(curl, 1));
             }
             System.out.printf(Locale.ROOT, "== fleetctl list-units, %d units with states, %d runs each (JVM start included;"
-                    + " the node warmed by %d page reads first, then idle after %.0f s)%n", units, runs, WARM_UP_READS, settled);
+                    + " the node warmed by %d page reads first, then idle after %.0f s)%n", units, runs, warmUpReads, settled);
             System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n", "bin/fleetctl list-units",
                     pct(ours, 50), pct(ours, 0), pct(ours, 100));
             System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n", "curl, the same " + urls.size() + " pages",
