@@ -67,9 +67,10 @@ public final class CliBench {
             // moment ago answers each page 2-3 times slower at first, which would measure the node's warm-up
             // rather than the command line.
             warm(urls, warmUpReads);
-            // ... and its JIT compiler has finished with them: measured while it still compiles, both commands
-            // share the CPU with it
-            double settled = awaitIdle(node.pid(), Duration.ofSeconds(120));
+            // ... and its JIT compiler has finished with them (this benchmark's own too, after those reads): measured
+            // while either still compiles, both commands share the CPU with it
+            double settled = awaitIdle(List.of(ProcessHandle.of(node.pid()).orElseThrow(), ProcessHandle.current()),
+                    Duration.ofSeconds(120));
             List<Double> ours = new ArrayList<>();
             List<Double> anchor = new ArrayList<>();
             for (int i = 0; i < runs; i++) { // interleaved, so that load on the machine hits both alike
@@ -119,19 +120,25 @@ public final class CliBench {
         }
     }
 
-    /** Waits until process {@code pid} uses under 3 % of a CPU over a second; the seconds it took. */
-    private static double awaitIdle(long pid, Duration limit) throws InterruptedException {
-        ProcessHandle p = ProcessHandle.of(pid).orElseThrow();
+    /** Waits until each of {@code processes} uses under 3 % of a CPU over a second; the seconds it took. */
+    private static double awaitIdle(List<ProcessHandle> processes, Duration limit) throws InterruptedException {
         long t0 = System.nanoTime();
         while (System.nanoTime() - t0 < limit.toNanos()) {
-            Duration before = p.info().totalCpuDuration().orElse(Duration.ZERO);
+            long before = cpuMillis(processes);
             Thread.sleep(1000);
-            Duration used = p.info().totalCpuDuration().orElse(Duration.ZERO).minus(before);
-            if (used.toMillis() < 30) {
+            if (cpuMillis(processes) - before < 30L * processes.size()) {
                 break;
             }
         }
         return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static long cpuMillis(List<ProcessHandle> processes) {
+        long ms = 0;
+        for (ProcessHandle p : processes) {
+            ms += p.info().totalCpuDuration().orElse(Duration.ZERO).toMillis();
+        }
+        return ms;
     }
 
     /** One machine with a state for each of {@code units} units, through the agent API. */
