@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A listing verb's API reads, started before picocli has parsed the command line. Building picocli's model takes
- * about as long as reading a 1,000-unit listing (some 100-150 ms each, on one core each), so {@link Fleetctl#main}
- * starts the reads on other threads first. This is a guess from a plain scan of the arguments and environment: the
+ * A listing verb's API reads, started before picocli has parsed the command line, so that picocli's set-up (about
+ * 40 ms) runs alongside the reads' own (JSON-P's first use, about 40 ms, and the first HTTP exchange) instead of
+ * before it ({@code docs/fleetctl.md}). This is a guess from a plain scan of the arguments and environment: the
  * client picocli's options then ask for is used only when its endpoints and timeout are exactly the guessed ones
  * (see {@link Fleetctl#client()}); otherwise the reads are simply not used. Reads only (GETs of listings), never
  * with {@code --debug} (whose log must show each request where it happens).
