@@ -91,7 +91,8 @@ public final class ApiClient {
 
     /**
      * Starts reading the listing at {@code path} ({@link #STATES}, {@link #UNITS} or {@link #MACHINES}) on a daemon
-     * thread; the next {@link #states()}, {@link #units()} or {@link #machines()} takes its result, or its error.
+     * thread, unless a read of it is already under way; the next {@link #states()}, {@link #units()} or
+     * {@link #machines()} takes its result, or its error.
      */
     void readEarly(String path) {
         String field = ITEMS.get(path);
@@ -291,15 +292,15 @@ public final class ApiClient {
     }
 
     public JsonArray units() {
-        return pages(UNITS, "units");
+        return pages(UNITS, ITEMS.get(UNITS));
     }
 
     public JsonArray machines() {
-        return pages(MACHINES, "machines");
+        return pages(MACHINES, ITEMS.get(MACHINES));
     }
 
     public JsonArray states() {
-        return pages(STATES, "states");
+        return pages(STATES, ITEMS.get(STATES));
     }
 
     public JsonArray states(String unitName) {

@@ -120,26 +120,17 @@ final class Lists {
         }
 
         String render(List<String> f) {
-            // the machines (for the legend) are fetched while the states are
-            java.util.concurrent.CompletableFuture<JsonArray> machinesAhead = !output.equals("json") && f.contains("machine")
-                    ? java.util.concurrent.CompletableFuture.supplyAsync(this::machinesOrFail) : null;
-            JsonArray states = root.client().states();
+            ApiClient client = root.client();
+            boolean machineColumn = !output.equals("json") && f.contains("machine");
+            if (machineColumn) {
+                client.readEarly(ApiClient.MACHINES); // the machines (for the legend) are read while the states are
+            }
+            JsonArray states = client.states();
             if (output.equals("json")) {
                 return jsonText("states", states) + "\n";
             }
-            JsonArray machines = machinesAhead != null ? joinMachines(machinesAhead) : JsonArray.EMPTY_JSON_ARRAY;
+            JsonArray machines = machineColumn ? machinesOrFail() : JsonArray.EMPTY_JSON_ARRAY;
             return Tables.listUnits(states, machines, f, full, !noLegend);
-        }
-
-        private static JsonArray joinMachines(java.util.concurrent.CompletableFuture<JsonArray> f) {
-            try {
-                return f.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw e;
-            }
         }
     }
 

@@ -203,10 +203,8 @@ public final class UnitAgents {
     List<Target> targets(UnitRecord u) {
         TreeSet<String> machines = new TreeSet<>();
         if (u.global()) {
-            for (UnitState s : registry.states()) {
-                if (s.name().equals(u.name())) {
-                    machines.add(s.machineId());
-                }
+            for (UnitState s : registry.states((unit, machine) -> unit.equals(u.name()))) {
+                machines.add(s.machineId());
             }
         } else if (u.target() != null) {
             machines.add(u.target());
