@@ -46,13 +46,10 @@ class AgentVerbsTest {
     int run(String... args) {
         List<String> all = new ArrayList<>(List.of("--endpoint=" + fleet.url(), "--request-timeout=2"));
         all.addAll(List.of(args));
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int code = Fleetctl.run(all.toArray(String[]::new), new PrintStream(o, true, StandardCharsets.UTF_8),
-                new PrintStream(e, true, StandardCharsets.UTF_8));
-        out = o.toString(StandardCharsets.UTF_8);
-        err = e.toString(StandardCharsets.UTF_8);
-        return code;
+        Captured r = Captured.run(all.toArray(String[]::new));
+        out = r.out();
+        err = r.err();
+        return r.code();
     }
 
     static JsonObject status(String machine, String active, String text) {

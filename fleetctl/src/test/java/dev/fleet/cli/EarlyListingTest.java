@@ -3,9 +3,6 @@ package dev.fleet.cli;
 import jakarta.json.Json;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -73,9 +70,8 @@ class EarlyListingTest {
     }
 
     private static String run(String[] args, EarlyListing early) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        int code = Fleetctl.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), System.err, early.start());
-        assertThat(code).isZero();
-        return o.toString(StandardCharsets.UTF_8);
+        Captured r = Captured.run(early.start(), args);
+        assertThat(r.code()).as(r.err()).isZero();
+        return r.out();
     }
 }

@@ -1,0 +1,21 @@
+package dev.fleet.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Future;
+
+/** One in-process run of the command line: its exit code and what it printed. */
+record Captured(int code, String out, String err) {
+    static Captured run(String... args) {
+        return run(null, args);
+    }
+
+    /** {@code early}: a client with reads already under way ({@link EarlyListing}), or null. */
+    static Captured run(Future<ApiClient> early, String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = Fleetctl.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8), early);
+        return new Captured(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+}
