@@ -97,6 +97,16 @@ public final class Ledger {
         record("bridge", name);
     }
 
+    /**
+     * The host end of a machine's veth pair, about to be created by nspawn (teardown: ip link del, which removes both
+     * ends). The kernel would remove it by itself only once the machine's network namespace is freed, and orphaned TCP
+     * sockets of the machine's dead processes can hold that namespace for minutes, leaving the name taken for the
+     * next machine of the same name.
+     */
+    public void recordVeth(String name) {
+        record("veth", name);
+    }
+
     /** A blackhole route about to be added (teardown: ip route del). */
     public void recordBlackhole(String prefix, int metric) {
         record("blackhole", prefix, Integer.toString(metric));
@@ -227,14 +237,7 @@ public final class Ledger {
             case "file" -> deleteIfExists(Path.of(r.get(1)), problems);
             case "dir" -> rmdir(Path.of(r.get(1)), problems);
             case "cgroup" -> Cgroups.remove(Path.of(r.get(1)), problems);
-            case "bridge" -> {
-                if (Files.exists(Path.of("/sys/class/net", r.get(1)))) {
-                    Sh.Result res = Sh.run("ip", "link", "del", r.get(1));
-                    if (!res.ok()) {
-                        problems.add("ip link del " + r.get(1) + ": " + res.output().strip());
-                    }
-                }
-            }
+            case "bridge", "veth" -> deleteLink(r.get(1), problems);
             case "blackhole" -> {
                 String listed = Sh.run("ip", "route", "show", "type", "blackhole", r.get(1)).output();
                 if (listed.contains("metric " + r.get(2))) {
@@ -246,6 +249,17 @@ public final class Ledger {
             }
             case "ledgerdir" -> forget(Path.of(r.get(1)), problems);
             default -> { } // pid (done in phase 1), note
+        }
+    }
+
+    /** {@code ip link del NAME} if it exists; one that vanishes meanwhile (its namespace freed) is not a problem. */
+    static void deleteLink(String name, List<String> problems) {
+        Path sys = Path.of("/sys/class/net", name);
+        if (Files.exists(sys)) {
+            Sh.Result res = Sh.run("ip", "link", "del", name);
+            if (!res.ok() && Files.exists(sys)) {
+                problems.add("ip link del " + name + ": " + res.output().strip());
+            }
         }
     }
 

@@ -125,6 +125,17 @@ public final class SystemdMachine implements AutoCloseable {
         Path[] cg = Cgroups.create(ledger, cgroupParent + "/" + spec.name());
         ledger.recordFile(console);
         ledger.recordFile(root.resolveSibling(".#root.lck")); // nspawn's lock file beside the root directory
+        String veth = "vb-" + nspawnName(net, spec.name());
+        if (veth.length() <= 15) { // longer, nspawn shortens it with a hash of its own, and the namespace's end takes it along
+            ledger.recordVeth(veth);
+            // A veth of this name left by an earlier machine (its namespace held by orphaned sockets): the net is ours
+            // by the instance claim, so it is stale, and nspawn would fail with "File exists".
+            List<String> stale = new ArrayList<>();
+            Ledger.deleteLink(veth, stale);
+            if (!stale.isEmpty()) {
+                throw new IllegalStateException("a stale veth blocks " + spec.name() + ": " + stale);
+            }
+        }
         ledger.note("address", address);
         ledger.note("machineId", machineId);
         // The launching shell moves itself into the machine's own cgroups, then becomes nspawn: with

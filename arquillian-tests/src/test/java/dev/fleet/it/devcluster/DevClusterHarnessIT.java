@@ -194,6 +194,7 @@ class DevClusterHarnessIT {
         String instance = c.instance();
         Path stateDir = Ledger.STATE_ROOT.resolve(instance);
         String bridge = c.network().bridge();
+        String veths = "vb-n" + c.network().net() + "-"; // the host ends of the machines' veths, m2's powered off
         String prefix = c.network().prefix();
         List<Path> cgroups = List.of(Cgroups.V1_SYSTEMD.resolve("fleet-" + instance), Cgroups.UNIFIED.resolve("fleet-" + instance));
         List<Long> pids = new ArrayList<>();
@@ -219,7 +220,7 @@ class DevClusterHarnessIT {
 
         assertThat(Mounts.under(stateDir)).as("mounts under " + stateDir).isEmpty();
         assertThat(read("/proc/self/mountinfo")).doesNotContain(stateDir.toString());
-        assertThat(Sh.run("ip", "-o", "link", "show").output()).doesNotContain(bridge + ":");
+        assertThat(Sh.run("ip", "-o", "link", "show").output()).doesNotContain(bridge + ":").doesNotContain(veths);
         assertThat(Sh.run("ip", "route", "show").output()).doesNotContain(prefix);
         assertThat(cgroups).noneMatch(Files::exists);
         assertThat(stateDir).doesNotExist();
