@@ -21,6 +21,8 @@ import java.util.Locale;
  * {@code fleet-bench cli [--units=1000] [--runs=15]}: wall time of {@code bin/fleetctl list-units} (JVM start
  * included) on one node holding that many units with reported states, against curl fetching the same API
  * pages in one process (its anchor), in the same run. Goal of issue 5: fleetctl ≤ 300 ms.
+ * {@code --also=PATH} adds another fleetctl script (say, a worktree's at an older commit) to the interleaved runs,
+ * for an A/B comparison under the same load.
  */
 public final class CliBench {
     private CliBench() { }
@@ -29,6 +31,7 @@ public final class CliBench {
         int units = 1000;
         int runs = 15;
         int warmUpReads = WARM_UP_READS;
+        List<Path> others = new ArrayList<>();
         for (String a : args) {
             if (a.startsWith("--units=")) {
                 units = Integer.parseInt(a.substring(8));
@@ -36,8 +39,11 @@ public final class CliBench {
                 runs = Integer.parseInt(a.substring(7));
             } else if (a.startsWith("--warm-up-reads=")) {
                 warmUpReads = Integer.parseInt(a.substring("--warm-up-reads=".length()));
+            } else if (a.startsWith("--also=") && Files.isExecutable(Path.of(a.substring(7)))) {
+                others.add(Path.of(a.substring(7)).toAbsolutePath());
             } else {
-                System.err.println("usage: fleet-bench cli [--units=1000] [--runs=15] [--warm-up-reads=" + WARM_UP_READS + "]");
+                System.err.println("usage: fleet-bench cli [--units=1000] [--runs=15] [--warm-up-reads=" + WARM_UP_READS
+                        + "] [--also=OTHER/bin/fleetctl ...]");
                 System.exit(2);
             }
         }
@@ -60,8 +66,13 @@ public final class CliBench {
                 curl.addAll(List.of("-o", "/dev/null"));
             }
             curl.addAll(urls);
-            List<String> fleetctl = List.of(root.resolve("bin/fleetctl").toString(), "--endpoint=" + base, "list-units");
-            run(fleetctl, 2); // builds the class-data archive
+            List<Path> scripts = new ArrayList<>(List.of(root.resolve("bin/fleetctl")));
+            scripts.addAll(others);
+            List<List<String>> fleetctls = new ArrayList<>();
+            for (Path script : scripts) {
+                fleetctls.add(List.of(script.toString(), "--endpoint=" + base, "list-units"));
+                run(fleetctls.get(fleetctls.size() - 1), 2); // builds the class-data archive
+            }
             run(curl, 2);
             // A serving node has long been warm (its JIT has compiled the paths a listing takes); a node booted a
             // moment ago answers each page 2-3 times slower at first, which would measure the node's warm-up
@@ -71,19 +82,25 @@ public final class CliBench {
             // while either still compiles, both commands share the CPU with it
             double settled = awaitIdle(List.of(ProcessHandle.of(node.pid()).orElseThrow(), ProcessHandle.current()),
                     Duration.ofSeconds(120));
-            List<Double> ours = new ArrayList<>();
+            List<List<Double>> ours = new ArrayList<>();
+            fleetctls.forEach(c -> ours.add(new ArrayList<>()));
             List<Double> anchor = new ArrayList<>();
-            for (int i = 0; i < runs; i++) { // interleaved, so that load on the machine hits both alike
-                ours.add(run(fleetctl, 1));
+            for (int i = 0; i < runs; i++) { // interleaved, so that load on the machine hits all alike
+                for (int k = 0; k < fleetctls.size(); k++) {
+                    ours.get(k).add(run(fleetctls.get(k), 1));
+                }
                 anchor.add(run(curl, 1));
             }
             System.out.printf(Locale.ROOT, "== fleetctl list-units, %d units with states, %d runs each (JVM start included;"
                     + " the node warmed by %d page reads first, then idle after %.0f s)%n", units, runs, warmUpReads, settled);
-            System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n", "bin/fleetctl list-units",
-                    pct(ours, 50), pct(ours, 0), pct(ours, 100));
+            for (int k = 0; k < fleetctls.size(); k++) {
+                System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n",
+                        k == 0 ? "bin/fleetctl list-units" : scripts.get(k) + " list-units", pct(ours.get(k), 50),
+                        pct(ours.get(k), 0), pct(ours.get(k), 100));
+            }
             System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n", "curl, the same " + urls.size() + " pages",
                     pct(anchor, 50), pct(anchor, 0), pct(anchor, 100));
-            System.out.printf(Locale.ROOT, "goal fleetctl <= 300 ms: %s%n", pct(ours, 50) <= 300 ? "met" : "missed");
+            System.out.printf(Locale.ROOT, "goal fleetctl <= 300 ms: %s%n", pct(ours.get(0), 50) <= 300 ? "met" : "missed");
         } finally {
             node.stop();
             Dirs.deleteRecursively(work);
