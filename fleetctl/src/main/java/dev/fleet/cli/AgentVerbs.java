@@ -40,7 +40,7 @@ final class AgentVerbs {
                 return Fleetctl.EXIT_OK;
             }
             Map<String, JsonObject> machines = null;
-            JsonArrayBuilder all = ApiClient.JSON.createArrayBuilder();
+            JsonArrayBuilder all = Json.provider().createArrayBuilder();
             int code = Fleetctl.EXIT_OK;
             List<String> seen = new ArrayList<>();
             for (String a : args) {
@@ -78,8 +78,8 @@ final class AgentVerbs {
             }
             if (output.equals("json")) {
                 StringWriter sw = new StringWriter();
-                JsonWriterFactory f = ApiClient.JSON.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
-                f.createWriter(sw).write(ApiClient.JSON.createObjectBuilder().add("statuses", all).build());
+                JsonWriterFactory f = Json.provider().createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
+                f.createWriter(sw).write(Json.provider().createObjectBuilder().add("statuses", all).build());
                 root.out.println(sw.toString().strip());
             }
             return code;

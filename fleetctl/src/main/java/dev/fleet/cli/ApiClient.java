@@ -27,9 +27,6 @@ import java.util.Optional;
  * reached or answers 503; the one that answered is used first from then on.
  */
 public final class ApiClient {
-    /** One JSON-P provider: {@code Json.createX} would look it up through the service loader on every call. */
-    static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
-
     /** An answer the API gave as an error (status and the message of its error JSON). */
     public static final class ApiException extends RuntimeException {
         public final int status;
@@ -52,7 +49,7 @@ public final class ApiClient {
             if (body == null || body.isBlank()) {
                 return JsonValue.EMPTY_JSON_OBJECT;
             }
-            try (JsonReader r = JSON.createReader(new StringReader(body))) {
+            try (JsonReader r = Json.provider().createReader(new StringReader(body))) {
                 return r.readObject();
             }
         }
@@ -224,8 +221,8 @@ public final class ApiClient {
     }
 
     private JsonArray readPages(String path, String field) {
-        JsonArrayBuilder all = JSON.createArrayBuilder();
-        JsonObject page = page(path, null);
+        JsonObject page = page(path, null); // before anything else needs JSON-P: see Json.setUpAhead
+        JsonArrayBuilder all = Json.provider().createArrayBuilder();
         addItems(page, field, all);
         String token = page.getString("nextPageToken", null);
         PageTokens.Token next = token == null ? null : PageTokens.tryDecode(token).orElse(null);
@@ -317,12 +314,12 @@ public final class ApiClient {
 
     /** Creates (or replaces) a unit with the given options JSON array; no desired state is sent. */
     public void createUnit(String name, JsonArray options) {
-        String body = JSON.createObjectBuilder().add("name", name).add("options", options).build().toString();
+        String body = Json.provider().createObjectBuilder().add("name", name).add("options", options).build().toString();
         expect(send("PUT", "/fleet/v1/units/" + name, body), 201, 204);
     }
 
     public void setDesiredState(String name, String state) {
-        String body = JSON.createObjectBuilder().add("name", name).add("desiredState", state).build().toString();
+        String body = Json.provider().createObjectBuilder().add("name", name).add("desiredState", state).build().toString();
         expect(send("PUT", "/fleet/v1/units/" + name, body), 201, 204);
     }
 

@@ -217,7 +217,7 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     static JsonArray toArray(List<? extends JsonValue> values) {
-        JsonArrayBuilder b = ApiClient.JSON.createArrayBuilder();
+        JsonArrayBuilder b = Json.provider().createArrayBuilder();
         values.forEach(b::add);
         return b.build();
     }
@@ -254,7 +254,25 @@ public final class Fleetctl implements Callable<Integer> {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         HelpLayout.install(cl);
-        cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
+        Errors errors = new Errors(err);
+        cl.setExecutionExceptionHandler(errors);
+        cl.setParameterExceptionHandler(errors);
+        return cl;
+    }
+
+    /**
+     * How failures end a run: a verb's {@link Fail}s and API errors as fleet's messages and exit codes, bad flags as a
+     * usage error. A class rather than two lambdas, for the class-data archive (see HelpLayout.Section).
+     */
+    private static final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
+        private final PrintStream err;
+
+        Errors(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine line, CommandLine.ParseResult parseResult) throws Exception {
             if (ex instanceof Fail f) {
                 if (f.getMessage() != null) {
                     err.println(f.getMessage());
@@ -274,13 +292,14 @@ public final class Fleetctl implements Callable<Integer> {
                 return EXIT_FAILURE;
             }
             throw ex;
-        });
-        cl.setParameterExceptionHandler((ParameterException ex, String[] args) -> {
+        }
+
+        @Override
+        public int handleParseException(ParameterException ex, String[] args) {
             err.println("fleetctl: " + ex.getMessage());
             err.println("Run 'fleetctl help' for usage.");
             return EXIT_USAGE;
-        });
-        return cl;
+        }
     }
 
     /** The verb {@code args} names in full (its first argument that is not a global option), or null. */
@@ -320,7 +339,7 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        java.util.concurrent.Future<ApiClient> early = EarlyListing.plan(args, System.getenv()).map(EarlyListing::start).orElse(null);
+        java.util.concurrent.Future<ApiClient> early = EarlyListing.startFor(args, System.getenv());
         System.exit(run(args, System.out, System.err, early));
     }
 }

@@ -30,33 +30,65 @@ final class HelpLayout {
 
     /** Installs the layout on a command line and all its subcommands. */
     static void install(CommandLine cl) {
+        List<String> keys = List.of(NAME, USAGE, VERSION, COMMANDS, DESCRIPTION, OPTIONS, GLOBAL_OPTIONS, FOOTER);
         Map<String, CommandLine.IHelpSectionRenderer> map = new LinkedHashMap<>();
-        map.put(NAME, h -> section("NAME", List.of(fullName(h.commandSpec()) + " - " + summary(h.commandSpec()))));
-        map.put(USAGE, h -> section("USAGE", List.of(usage(h.commandSpec()))));
-        map.put(VERSION, h -> h.commandSpec().parent() == null ? section("VERSION", List.of(FleetVersion.VERSION)) : "");
-        map.put(COMMANDS, h -> {
-            List<String> lines = new ArrayList<>();
-            for (Map.Entry<String, CommandLine> e : h.commandSpec().subcommands().entrySet()) {
-                CommandSpec s = e.getValue().getCommandSpec();
-                if (!s.usageMessage().hidden() && e.getKey().equals(s.name())) {
-                    lines.add(e.getKey() + "\t" + summary(s));
+        for (String key : keys) {
+            map.put(key, new Section(key));
+        }
+        cl.setHelpSectionKeys(keys);
+        cl.setHelpSectionMap(map);
+    }
+
+    /**
+     * One section's renderer. A class rather than a lambda per section: picocli's interfaces are old bytecode that
+     * class-data sharing must leave out once a lambda has linked them, and with them everything that implements them
+     * (bin/fleetctl's archive); a plain class keeps them in it.
+     */
+    private static final class Section implements CommandLine.IHelpSectionRenderer {
+        private final String key;
+
+        Section(String key) {
+            this.key = key;
+        }
+
+        @Override
+        public String render(CommandLine.Help h) {
+            CommandSpec spec = h.commandSpec();
+            switch (key) {
+                case NAME:
+                    return section("NAME", List.of(fullName(spec) + " - " + summary(spec)));
+                case USAGE:
+                    return section("USAGE", List.of(usage(spec)));
+                case VERSION:
+                    return spec.parent() == null ? section("VERSION", List.of(FleetVersion.VERSION)) : "";
+                case COMMANDS:
+                    return commands(spec);
+                case DESCRIPTION: {
+                    String[] d = spec.usageMessage().description();
+                    return d.length <= 1 ? "" : section("DESCRIPTION", List.of(d).subList(1, d.length));
+                }
+                case OPTIONS:
+                    return options("OPTIONS", spec, false);
+                case GLOBAL_OPTIONS:
+                    return options("GLOBAL OPTIONS", spec, true);
+                default: { // FOOTER
+                    String[] f = spec.usageMessage().footer();
+                    String heading = spec.usageMessage().footerHeading().replace("%n", "").replace(":", "").trim();
+                    return f.length == 0 ? "" : section(heading.toUpperCase(java.util.Locale.ROOT), List.of(f)).stripTrailing() + "\n";
                 }
             }
-            return lines.isEmpty() ? "" : section("COMMANDS", aligned(lines));
-        });
-        map.put(DESCRIPTION, h -> {
-            String[] d = h.commandSpec().usageMessage().description();
-            return d.length <= 1 ? "" : section("DESCRIPTION", List.of(d).subList(1, d.length));
-        });
-        map.put(OPTIONS, h -> options("OPTIONS", h.commandSpec(), false));
-        map.put(GLOBAL_OPTIONS, h -> options("GLOBAL OPTIONS", h.commandSpec(), true));
-        map.put(FOOTER, h -> {
-            String[] f = h.commandSpec().usageMessage().footer();
-            String heading = h.commandSpec().usageMessage().footerHeading().replace("%n", "").replace(":", "").trim();
-            return f.length == 0 ? "" : section(heading.toUpperCase(java.util.Locale.ROOT), List.of(f)).stripTrailing() + "\n";
-        });
-        cl.setHelpSectionKeys(List.copyOf(map.keySet()));
-        cl.setHelpSectionMap(map);
+        }
+    }
+
+    private static String commands(CommandSpec spec) {
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, CommandLine> e : spec.subcommands().entrySet()) {
+            CommandSpec s = e.getValue().getCommandSpec();
+            if (!s.usageMessage().hidden() && e.getKey().equals(s.name())) {
+                lines.add(e.getKey() + "\t" + summary(s));
+            }
+        }
+        return lines.isEmpty() ? "" : section("COMMANDS", aligned(lines));
     }
 
     private static String fullName(CommandSpec s) {

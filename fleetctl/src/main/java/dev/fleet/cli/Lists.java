@@ -47,8 +47,8 @@ final class Lists {
 
         static String jsonText(String field, JsonArray items) {
             StringWriter sw = new StringWriter();
-            JsonWriterFactory f = ApiClient.JSON.createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
-            f.createWriter(sw).write(ApiClient.JSON.createObjectBuilder().add(field, items).build());
+            JsonWriterFactory f = Json.provider().createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
+            f.createWriter(sw).write(Json.provider().createObjectBuilder().add(field, items).build());
             return sw.toString().strip();
         }
 

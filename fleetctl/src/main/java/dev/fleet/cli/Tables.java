@@ -182,25 +182,48 @@ public final class Tables {
         return tabwriter(lines);
     }
 
+    /**
+     * Orders rows by string fields in turn (a missing one sorts as ""). A class rather than
+     * {@code Comparator.comparing}: the JDK spins that one's lambdas anew on every run, as the class-data archive
+     * cannot hold them.
+     */
+    private static final class ByFields implements Comparator<JsonObject> {
+        private final String[] fields;
+
+        ByFields(String... fields) {
+            this.fields = fields;
+        }
+
+        @Override
+        public int compare(JsonObject a, JsonObject b) {
+            for (String f : fields) {
+                int c = a.getString(f, "").compareTo(b.getString(f, ""));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        }
+    }
+
     /** list-units: states sorted by unit name, then machine ID. */
     public static String listUnits(JsonArray states, JsonArray machines, List<String> fields, boolean full, boolean legend) {
         List<JsonObject> rows = new ArrayList<>(states.getValuesAs(JsonObject.class));
-        rows.sort(Comparator.comparing((JsonObject s) -> s.getString("name", ""))
-                .thenComparing(s -> s.getString("machineID", "")));
+        rows.sort(new ByFields("name", "machineID"));
         return render(rows, fields, UNIT_STATE_FIELDS, new Ctx(machineIndex(machines), full), legend);
     }
 
     /** list-unit-files: units sorted by name. */
     public static String listUnitFiles(JsonArray units, JsonArray machines, List<String> fields, boolean full, boolean legend) {
         List<JsonObject> rows = new ArrayList<>(units.getValuesAs(JsonObject.class));
-        rows.sort(Comparator.comparing((JsonObject u) -> u.getString("name", "")));
+        rows.sort(new ByFields("name"));
         return render(rows, fields, UNIT_FILE_FIELDS, new Ctx(machineIndex(machines), full), legend);
     }
 
     /** list-machines: machines sorted by ID. */
     public static String listMachines(JsonArray machines, List<String> fields, boolean full, boolean legend) {
         List<JsonObject> rows = new ArrayList<>(machines.getValuesAs(JsonObject.class));
-        rows.sort(Comparator.comparing((JsonObject m) -> m.getString("id", "")));
+        rows.sort(new ByFields("id"));
         return render(rows, fields, MACHINE_FIELDS, new Ctx(Map.of(), full), legend);
     }
 

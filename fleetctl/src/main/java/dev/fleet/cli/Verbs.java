@@ -67,9 +67,9 @@ final class Verbs {
     }
 
     static JsonArray optionsJson(UnitFile f) {
-        JsonArrayBuilder b = ApiClient.JSON.createArrayBuilder();
+        JsonArrayBuilder b = Json.provider().createArrayBuilder();
         for (UnitOption o : f.options()) {
-            b.add(ApiClient.JSON.createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()));
+            b.add(Json.provider().createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()));
         }
         return b.build();
     }
