@@ -85,11 +85,16 @@ public final class CliBench {
             List<List<Double>> ours = new ArrayList<>();
             fleetctls.forEach(c -> ours.add(new ArrayList<>()));
             List<Double> anchor = new ArrayList<>();
+            // the floor any JVM command line stands on, measured alongside: this VM's speed drifts by tens of ms
+            List<String> bareJvm = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "--version"); // to stdout
+            List<Double> floor = new ArrayList<>();
             for (int i = 0; i < runs; i++) { // interleaved, so that load on the machine hits all alike
                 for (int k = 0; k < fleetctls.size(); k++) {
                     ours.get(k).add(run(fleetctls.get(k), 1));
                 }
                 anchor.add(run(curl, 1));
+                floor.add(run(bareJvm, 1));
             }
             System.out.printf(Locale.ROOT, "== fleetctl list-units, %d units with states, %d runs each (JVM start included;"
                     + " the node warmed by %d page reads first, then idle after %.0f s)%n", units, runs, warmUpReads, settled);
@@ -100,6 +105,8 @@ public final class CliBench {
             }
             System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n", "curl, the same " + urls.size() + " pages",
                     pct(anchor, 50), pct(anchor, 0), pct(anchor, 100));
+            System.out.printf(Locale.ROOT, "%-34s p50 %4.0f ms   min %4.0f ms   max %4.0f ms%n", "a bare JVM (java --version)",
+                    pct(floor, 50), pct(floor, 0), pct(floor, 100));
             System.out.printf(Locale.ROOT, "goal fleetctl <= 300 ms: %s%n", pct(ours.get(0), 50) <= 300 ? "met" : "missed");
         } finally {
             node.stop();
