@@ -168,12 +168,12 @@ public class FleetNode {
         return settings;
     }
 
-    /** Readiness: a leader is known and this node has announced itself. */
     /** True from the moment the JVM starts shutting down (SIGTERM): the node answers 503 and its engine stands by. */
     public boolean isStopping() {
         return stopping;
     }
 
+    /** Readiness: a leader is known and this node has announced itself. */
     public boolean isReady() {
         return !stopping && ready && store.leaderName() != null;
     }
