@@ -1,5 +1,6 @@
 package dev.fleet.bench;
 
+import dev.fleet.model.PageTokens;
 import dev.fleet.testkit.Dirs;
 import dev.fleet.testkit.FleetCluster;
 import dev.fleet.testkit.FleetNodeProcess;
@@ -58,7 +59,7 @@ public final class CliBench {
             // curl reuses one connection for all pages in one process: the best a shell script can do
             List<String> urls = new ArrayList<>();
             for (int page = 1; (page - 1) * 100 < units; page++) {
-                urls.add(base + "/fleet/v1/state" + (page == 1 ? "" : "?nextPageToken=" + token(page)));
+                urls.add(base + "/fleet/v1/state" + (page == 1 ? "" : "?nextPageToken=" + PageTokens.encode(100, page)));
             }
             urls.add(base + "/fleet/v1/machines");
             List<String> curl = new ArrayList<>(List.of("curl", "-s", "-o", "/dev/null"));
@@ -185,11 +186,6 @@ public final class CliBench {
         if (r.statusCode() / 100 != 2) {
             throw new IllegalStateException("seeding failed: " + url + " -> " + r.statusCode() + " " + r.body());
         }
-    }
-
-    private static String token(int page) {
-        byte[] b = {100, 0, (byte) page, (byte) (page >> 8)};
-        return java.util.Base64.getUrlEncoder().encodeToString(b);
     }
 
     /** Runs a command {@code times} times; the wall time of the last run in ms. */
