@@ -67,21 +67,31 @@ class EngineTest {
         assertThat(perMachine()).containsOnlyKeys("m1", "m3");
     }
 
-    @Test
-    void aNewLeaderKeepsUnitsOnMachinesItHasNotSeenYetForTheGrace() {
+    /** Machines m1 and m2 with one unit each, placed by {@link #engine}; returns unit -> machine. */
+    private Map<String, String> twoUnitsOnTwoMachines() {
         machine("m1", "s1", Map.of());
         machine("m2", "s2", Map.of());
         registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
         registry.putUnit("b.service", service("X-Ignored=b"), DesiredState.LAUNCHED);
         engine.pass();
-        Map<String, String> before = registry.units().stream().collect(Collectors.toMap(UnitRecord::name, UnitRecord::target));
+        return registry.units().stream().collect(Collectors.toMap(UnitRecord::name, UnitRecord::target));
+    }
+
+    /** The engine of a leader that took over at {@code nanos}' zero in {@code term}, with the 30 s grace for unseen machines. */
+    private Engine newLeader(long term, AtomicLong nanos) {
+        return new Engine(registry, "n1", () -> true, () -> term, new EngineMetrics(), nanos::get, java.time.Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aNewLeaderKeepsUnitsOnMachinesItHasNotSeenYetForTheGrace() {
+        Map<String, String> before = twoUnitsOnTwoMachines();
 
         // the whole control plane was down longer than the TTL: on its clock both presences have expired
         clock.addAndGet(10_000);
         store.tick();
         assertThat(registry.machines()).isEmpty();
         AtomicLong nanos = new AtomicLong(0);
-        Engine next = new Engine(registry, "n1", () -> true, () -> 2, new EngineMetrics(), nanos::get, java.time.Duration.ofSeconds(30));
+        Engine next = newLeader(2, nanos);
         next.pass();
         assertThat(registry.units()).allSatisfy(u -> assertThat(u.target()).isEqualTo(before.get(u.name())));
 
@@ -97,7 +107,7 @@ class EngineTest {
         // a machine this leader has seen alive and then lost moves at once, grace or not
         machine("m3", "s3", Map.of());
         registry.putUnit("c.service", service("X-Ignored=c"), DesiredState.LAUNCHED);
-        Engine third = new Engine(registry, "n1", () -> true, () -> 3, new EngineMetrics(), nanos::get, java.time.Duration.ofSeconds(30));
+        Engine third = newLeader(3, nanos);
         third.pass();
         assertThat(registry.unit("c.service").orElseThrow().target()).isEqualTo("m3");
         nanos.addAndGet(Engine.SEEN_AFTER.toNanos()); // seen alive only a little after the leader took over
@@ -111,15 +121,10 @@ class EngineTest {
 
     @Test
     void presencesThatOnlyLookAliveUntilTheFirstTickDoNotCountAsSeen() {
-        machine("m1", "s1", Map.of());
-        machine("m2", "s2", Map.of());
-        registry.putUnit("a.service", service(""), DesiredState.LAUNCHED);
-        registry.putUnit("b.service", service("X-Ignored=b"), DesiredState.LAUNCHED);
-        engine.pass();
-        Map<String, String> before = registry.units().stream().collect(Collectors.toMap(UnitRecord::name, UnitRecord::target));
+        Map<String, String> before = twoUnitsOnTwoMachines();
         // restart after an outage: the first pass still sees both presences (no clock tick applied yet)
         AtomicLong nanos = new AtomicLong(0);
-        Engine next = new Engine(registry, "n1", () -> true, () -> 2, new EngineMetrics(), nanos::get, java.time.Duration.ofSeconds(30));
+        Engine next = newLeader(2, nanos);
         next.pass();
         clock.addAndGet(10_000);
         store.tick(); // now they expire
