@@ -26,15 +26,16 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
 
     /** What to read early for {@code args}, if they name a list verb in full and do not ask for debug output. */
     static Optional<EarlyListing> plan(String[] args, Map<String, String> env) {
-        String endpoints = env.getOrDefault("FLEETCTL_ENDPOINT", DEFAULT_ENDPOINT);
-        String timeout = env.getOrDefault("FLEETCTL_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT);
-        if (!env.getOrDefault("FLEETCTL_DEBUG", "").isEmpty()) {
+        String verb = Fleetctl.verbNamedIn(args); // the same reading of the arguments that builds the command line
+        List<String> paths = verb == null ? null : READS.get(verb);
+        if (paths == null || !env.getOrDefault("FLEETCTL_DEBUG", "").isEmpty()) {
             return Optional.empty();
         }
-        List<String> paths = null;
+        String endpoints = env.getOrDefault("FLEETCTL_ENDPOINT", DEFAULT_ENDPOINT);
+        String timeout = env.getOrDefault("FLEETCTL_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.startsWith("--debug")) {
+            if (a.startsWith("--debug") || a.equals("--")) {
                 return Optional.empty();
             } else if (a.equals("--endpoint") || a.equals("--request-timeout")) {
                 if (++i >= args.length) {
@@ -49,16 +50,9 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
                 endpoints = a.substring("--endpoint=".length());
             } else if (a.startsWith("--request-timeout=")) {
                 timeout = a.substring("--request-timeout=".length());
-            } else if (a.equals("--")) {
-                return Optional.empty();
-            } else if (paths == null && !a.startsWith("-")) {
-                paths = READS.get(a);
-                if (paths == null) {
-                    return Optional.empty(); // another verb (or an abbreviation)
-                }
             }
         }
-        return paths == null ? Optional.empty() : Optional.of(new EarlyListing(endpoints, timeout, paths));
+        return Optional.of(new EarlyListing(endpoints, timeout, paths));
     }
 
     /**
