@@ -1,6 +1,6 @@
 package dev.fleet.bench;
 
-import dev.fleet.model.PageTokens;
+import dev.fleet.schema.PageTokens;
 import dev.fleet.testkit.Dirs;
 import dev.fleet.testkit.FleetCluster;
 import dev.fleet.testkit.FleetNodeProcess;

@@ -1,7 +1,7 @@
 package dev.fleet.cli;
 
-import dev.fleet.model.JsonHttp;
-import dev.fleet.model.PageTokens;
+import dev.fleet.client.JsonHttp;
+import dev.fleet.schema.PageTokens;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;

@@ -48,7 +48,7 @@ public final class Training {
     private static void answer(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         String query = ex.getRequestURI().getQuery(); // decoded: the token is sent URL-encoded
-        int page = query == null ? 1 : dev.fleet.model.PageTokens.decode(query.substring(query.indexOf('=') + 1)).page();
+        int page = query == null ? 1 : dev.fleet.schema.PageTokens.decode(query.substring(query.indexOf('=') + 1)).page();
         String machine = "\"machineID\":\"c11be0c11be0c11be0c11be0c11be001\"";
         StringBuilder body = new StringBuilder("{");
         if (path.endsWith("/machines")) {
@@ -66,7 +66,7 @@ public final class Training {
             }
             body.append(']');
             if (page < PAGES) {
-                body.append(",\"nextPageToken\":\"").append(dev.fleet.model.PageTokens.encode(100, page + 1)).append('"');
+                body.append(",\"nextPageToken\":\"").append(dev.fleet.schema.PageTokens.encode(100, page + 1)).append('"');
             }
         }
         byte[] b = body.append('}').toString().getBytes(StandardCharsets.UTF_8);

@@ -1,7 +1,7 @@
 package dev.fleet.agent.control;
 
 import dev.fleet.agent.plan.DesiredUnit;
-import dev.fleet.model.JsonHttp;
+import dev.fleet.client.JsonHttp;
 import dev.fleet.unit.DesiredState;
 import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitOption;

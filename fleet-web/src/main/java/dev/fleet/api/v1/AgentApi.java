@@ -1,28 +1,25 @@
 package dev.fleet.api.v1;
 
-import static dev.fleet.json.Jsonp.JSON;
-
 import dev.fleet.registry.MachineRecord;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitState;
+import dev.fleet.schema.Codec;
+import dev.fleet.schema.Presence;
+import dev.fleet.schema.Schedule;
+import dev.fleet.schema.StateReport;
 import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
-import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonNumber;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
  * The endpoints agents use (ours; fleet's agents talked to etcd directly), under {@code /fleet/agent/v1}.
- * Documented in docs/agent-api.md. Pure: the JAX-RS resource adapts and does the long poll.
+ * Documented in docs/agent-api.md. Pure: the JAX-RS resource adapts and does the long poll. Bodies are the wire
+ * contract's records ({@link Codec}); this class validates what they say.
  */
 public final class AgentApi {
     public static final Pattern MACHINE_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$");
@@ -40,45 +37,29 @@ public final class AgentApi {
         this.registry = registry;
     }
 
+    private static String text(ApiRequest req) {
+        return new String(req.body(), StandardCharsets.UTF_8);
+    }
+
     /** PUT machines/{id}: register, or refresh this agent's registration (heartbeat). */
     public ApiResponse register(String machineId, ApiRequest req) {
         if (!MACHINE_ID.matcher(machineId).matches()) {
             return ApiResponse.error(400, "invalid machine ID");
         }
-        JsonObject body = ApiJson.object(req.body());
-        String session = ApiJson.string(body, "session");
-        if (session == null || session.isEmpty() || session.length() > 128) {
+        Presence p = Codec.readRegistration(text(req), machineId);
+        if (p.session() == null || p.session().isEmpty() || p.session().length() > 128) {
             return ApiResponse.error(400, "session is required (1 to 128 characters)");
         }
-        long ttl = body.get("ttl") instanceof JsonNumber n ? n.longValue() : 30;
-        if (ttl < MIN_TTL || ttl > MAX_TTL) {
+        if (p.ttlSeconds() < MIN_TTL || p.ttlSeconds() > MAX_TTL) {
             return ApiResponse.error(400, "ttl must be between " + MIN_TTL + " and " + MAX_TTL + " seconds");
         }
-        Map<String, String> metadata = new TreeMap<>();
-        if (body.get("metadata") instanceof JsonObject md) {
-            for (var e : md.entrySet()) {
-                if (!(e.getValue() instanceof JsonString s)) {
-                    return ApiResponse.error(400, "metadata values must be strings");
-                }
-                metadata.put(e.getKey(), s.getString());
-            }
-        }
-        int agentPort = 0;
-        JsonValue port = body.get("agentPort");
-        if (port != null && port != JsonValue.NULL) {
-            if (!(port instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1 || n.longValue() > 65535) {
-                return ApiResponse.error(400, "agentPort must be an integer between 1 and 65535");
-            }
-            agentPort = n.intValue();
-        }
-        String ip = ApiJson.string(body, "publicIP");
-        MachineRecord m = new MachineRecord(machineId, ip == null ? "" : ip, metadata, ApiJson.string(body, "version"), session,
-                ttl, agentPort);
-        Registry.Presence p = registry.register(m);
-        if (p instanceof Registry.Presence.Refused r) {
+        MachineRecord m = new MachineRecord(machineId, p.publicIP(), p.metadata(), p.version(), p.session(), p.ttlSeconds(),
+                p.agentPort());
+        Registry.Presence presence = registry.register(m);
+        if (presence instanceof Registry.Presence.Refused r) {
             return ApiResponse.error(409, r.message());
         }
-        return ApiResponse.empty(p instanceof Registry.Presence.Registered ? 201 : 200);
+        return ApiResponse.empty(presence instanceof Registry.Presence.Registered ? 201 : 200);
     }
 
     /** DELETE machines/{id}?session=S: a clean shutdown; the engine moves the machine's units at once. */
@@ -97,25 +78,12 @@ public final class AgentApi {
             return ApiResponse.error(400, "invalid machine ID");
         }
         Registry.MachineSchedule s = registry.schedule(machineId);
-        JsonArrayBuilder units = JSON.createArrayBuilder();
+        List<Schedule.Entry> units = new ArrayList<>(s.units().size());
         for (Registry.ScheduledUnit u : s.units()) {
-            JsonObjectBuilder o = JSON.createObjectBuilder().add("name", u.name()).add("hash", u.hash())
-                    .add("desiredState", u.desired().wire());
-            if (u.global()) {
-                o.add("global", true);
-            }
-            JsonArrayBuilder opts = JSON.createArrayBuilder();
-            if (u.contents() != null) {
-                for (UnitOption opt : u.contents().options()) {
-                    opts.add(JSON.createObjectBuilder().add("section", opt.section()).add("name", opt.name()).add("value", opt.value()));
-                }
-            }
-            units.add(o.add("options", opts));
+            List<UnitOption> options = u.contents() == null ? List.of() : u.contents().options();
+            units.add(new Schedule.Entry(u.name(), u.hash(), u.desired().wire(), u.global(), options));
         }
-        JsonObjectBuilder md = JSON.createObjectBuilder();
-        s.metadata().forEach(md::add);
-        return ApiResponse.json(200, JSON.createObjectBuilder().add("machineID", machineId).add("index", s.index())
-                .add("metadata", md).add("units", units).build());
+        return ApiResponse.json(200, Codec.schedule(new Schedule(machineId, s.index(), s.metadata(), units)));
     }
 
     /** PUT machines/{id}/states: set and remove this machine's unit states in one transaction. */
@@ -123,54 +91,33 @@ public final class AgentApi {
         if (!MACHINE_ID.matcher(machineId).matches()) {
             return ApiResponse.error(400, "invalid machine ID");
         }
-        JsonObject body = ApiJson.object(req.body());
+        StateReport report = Codec.readStateReport(text(req), machineId);
         List<UnitState> set = new ArrayList<>();
-        List<String> removed = new ArrayList<>();
-        try {
-            if (body.get("states") instanceof jakarta.json.JsonArray a) {
-                for (JsonValue v : a) {
-                    JsonObject s = ApiJson.asObject(v, "each state");
-                    String name = ApiJson.string(s, "name");
-                    String hash = ApiJson.string(s, "hash");
-                    if (name == null || !UnitName.isValid(name)) {
-                        return ApiResponse.error(400, "invalid unit name " + name);
-                    }
-                    if (hash == null || !HASH.matcher(hash).matches()) {
-                        return ApiResponse.error(400, "unit " + name + ": hash must be 40 lowercase hex characters");
-                    }
-                    String result = orEmpty(ApiJson.string(s, "result"));
-                    if (!result.isEmpty() && !RESULT.matcher(result).matches()) {
-                        return ApiResponse.error(400, "unit " + name + ": result must be systemd's Result (a word such as exit-code)");
-                    }
-                    String invocation = orEmpty(ApiJson.string(s, "invocationID"));
-                    if (!invocation.isEmpty() && !INVOCATION_ID.matcher(invocation).matches()) {
-                        return ApiResponse.error(400, "unit " + name + ": invocationID must be 32 hex digits");
-                    }
-                    set.add(new UnitState(name, machineId, hash, orEmpty(ApiJson.string(s, "loadState")),
-                            orEmpty(ApiJson.string(s, "activeState")), orEmpty(ApiJson.string(s, "subState")),
-                            s.getBoolean("launched", false), result, invocation.toLowerCase(java.util.Locale.ROOT)));
-                }
+        for (dev.fleet.schema.UnitState s : report.states()) {
+            String name = s.name();
+            if (name == null || !UnitName.isValid(name)) {
+                return ApiResponse.error(400, "invalid unit name " + name);
             }
-            if (body.get("removed") instanceof jakarta.json.JsonArray a) {
-                for (JsonValue v : a) {
-                    String name = ((JsonString) v).getString();
-                    if (!UnitName.isValid(name)) {
-                        return ApiResponse.error(400, "invalid unit name " + name);
-                    }
-                    removed.add(name);
-                }
+            if (!HASH.matcher(s.hash()).matches()) {
+                return ApiResponse.error(400, "unit " + name + ": hash must be 40 lowercase hex characters");
             }
-        } catch (ClassCastException e) {
-            throw new ApiJson.BadBody("\"removed\" must be a list of unit names");
+            if (!s.result().isEmpty() && !RESULT.matcher(s.result()).matches()) {
+                return ApiResponse.error(400, "unit " + name + ": result must be systemd's Result (a word such as exit-code)");
+            }
+            if (!s.invocationId().isEmpty() && !INVOCATION_ID.matcher(s.invocationId()).matches()) {
+                return ApiResponse.error(400, "unit " + name + ": invocationID must be 32 hex digits");
+            }
+            set.add(new UnitState(name, machineId, s.hash(), s.loadState(), s.activeState(), s.subState(), s.launched(),
+                    s.result(), s.invocationId().toLowerCase(Locale.ROOT)));
         }
-        String session = ApiJson.string(body, "session");
-        if (session == null || !registry.reportStates(machineId, session, set, removed)) {
+        for (String name : report.removed()) {
+            if (!UnitName.isValid(name)) {
+                return ApiResponse.error(400, "invalid unit name " + name);
+            }
+        }
+        if (report.session() == null || !registry.reportStates(machineId, report.session(), set, report.removed())) {
             return ApiResponse.error(409, "machine " + machineId + " is not registered by this session: register again");
         }
         return ApiResponse.empty(204);
-    }
-
-    private static String orEmpty(String s) {
-        return s == null ? "" : s;
     }
 }

@@ -86,8 +86,8 @@ public class AgentResource {
         return FleetV1Resource.toResponse(FleetV1Resource.dispatch(() -> {
             try {
                 return handler.get();
-            } catch (ApiJson.BadBody e) {
-                return e.response();
+            } catch (dev.fleet.schema.SchemaException e) {
+                return FleetApi.badBody(e);
             }
         }), true);
     }

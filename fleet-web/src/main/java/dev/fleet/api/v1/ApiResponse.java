@@ -1,14 +1,13 @@
 package dev.fleet.api.v1;
 
-import static dev.fleet.json.Jsonp.JSON;
-
-import jakarta.json.JsonValue;
+import dev.fleet.schema.ApiError;
+import dev.fleet.schema.Codec;
 
 /** A response of fleet's API: status, JSON body (null = none) and whether to send the JSON content type anyway. */
 public record ApiResponse(int status, String body, boolean jsonType) {
 
-    static ApiResponse json(int status, JsonValue body) {
-        return new ApiResponse(status, body.toString(), true);
+    static ApiResponse json(int status, String body) {
+        return new ApiResponse(status, body, true);
     }
 
     static ApiResponse empty(int status) {
@@ -17,7 +16,6 @@ public record ApiResponse(int status, String body, boolean jsonType) {
 
     /** fleet's error entity: {"error":{"code":STATUS,"message":TEXT}}. */
     static ApiResponse error(int status, String message) {
-        return json(status, JSON.createObjectBuilder().add("error",
-                JSON.createObjectBuilder().add("code", status).add("message", message == null ? "" : message)).build());
+        return json(status, Codec.error(new ApiError(status, message)));
     }
 }

@@ -1,23 +1,20 @@
 package dev.fleet.api.v1;
 
-import static dev.fleet.json.Jsonp.JSON;
-
-import dev.fleet.registry.Machine;
 import dev.fleet.registry.PutOutcome;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitRecord;
 import dev.fleet.registry.UnitState;
+import dev.fleet.schema.Codec;
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.MetadataOp;
+import dev.fleet.schema.Page;
+import dev.fleet.schema.SchemaException;
+import dev.fleet.schema.Unit;
 import dev.fleet.unit.DesiredState;
 import dev.fleet.unit.Requirements;
 import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -53,8 +50,8 @@ public final class FleetApi {
     public ApiResponse handle(ApiRequest req) {
         try {
             return route(req);
-        } catch (ApiJson.BadBody e) {
-            return e.response();
+        } catch (SchemaException e) {
+            return badBody(e);
         }
     }
 
@@ -105,6 +102,11 @@ public final class FleetApi {
         return ApiResponse.error(404, "not found");
     }
 
+    /** A request body the API cannot decode: fleet's 400. */
+    static ApiResponse badBody(SchemaException e) {
+        return ApiResponse.error(400, "unable to decode body: " + e.getMessage());
+    }
+
     /** The single path segment after {@code prefix}, decoded; empty for sub-resources and trailing slashes. */
     private static Optional<String> item(String rest, String prefix) {
         String raw = rest.substring(prefix.length());
@@ -124,48 +126,34 @@ public final class FleetApi {
             return ApiResponse.error(400, e.getMessage());
         }
         Registry.UnitPage units = registry.units(page.offset(), page.limit());
-        JsonArrayBuilder items = JSON.createArrayBuilder();
-        units.units().forEach(u -> items.add(unitJson(u)));
-        return page(units.units().isEmpty() ? null : "units", items, page.next(units.total()));
+        List<Unit> items = new ArrayList<>(units.units().size());
+        units.units().forEach(u -> items.add(unit(u)));
+        return ApiResponse.json(200, Codec.unitPage(new Page<>(items, page.next(units.total()))));
     }
 
     private ApiResponse getUnit(String name) {
-        return registry.unit(name).map(u -> ApiResponse.json(200, unitJson(u)))
+        return registry.unit(name).map(u -> ApiResponse.json(200, Codec.unit(unit(u))))
                 .orElseGet(() -> ApiResponse.error(404, "unit does not exist"));
     }
 
-    private JsonObject unitJson(UnitRecord u) {
-        JsonObjectBuilder o = JSON.createObjectBuilder().add("name", u.name());
-        Optional<UnitFile> body = registry.body(u.hash());
-        if (body.isPresent() && !body.get().options().isEmpty()) {
-            JsonArrayBuilder opts = JSON.createArrayBuilder();
-            for (UnitOption opt : body.get().options()) {
-                opts.add(JSON.createObjectBuilder().add("section", opt.section()).add("name", opt.name()).add("value", opt.value()));
-            }
-            o.add("options", opts);
-        }
-        o.add("desiredState", u.desired().wire());
-        String current = registry.currentState(u);
-        if (current != null) {
-            o.add("currentState", current);
-        }
-        if (u.target() != null) {
-            o.add("machineID", u.target());
-        }
+    /** A unit as API v1 shows it: its file, states, machine, and why it has none when it wants one. */
+    private Unit unit(UnitRecord u) {
+        List<UnitOption> options = registry.body(u.hash()).map(UnitFile::options).orElse(List.of());
+        String reason = null;
         if (!u.global() && u.target() == null && u.desired() != DesiredState.INACTIVE) {
-            registry.unplacedReason(u.name()).ifPresent(why -> o.add("reason", why));
+            reason = registry.unplacedReason(u.name()).orElse(null);
         }
-        return o.build();
+        return new Unit(u.name(), options, u.desired().wire(), registry.currentState(u), u.target(), reason);
     }
 
     private ApiResponse putUnit(String name, ApiRequest req) {
         if (!isJson(req.contentTypes())) {
             return ApiResponse.error(415, "expected Content-Type \"application/json\"");
         }
-        JsonObject body = ApiJson.object(req.body());
-        String bodyName = ApiJson.string(body, "name");
-        String desiredText = ApiJson.string(body, "desiredState");
-        List<UnitOption> options = options(body);
+        Unit body = Codec.readUnit(new String(req.body(), StandardCharsets.UTF_8));
+        String bodyName = body.name();
+        String desiredText = body.desiredState();
+        List<UnitOption> options = body.options();
         if (bodyName != null && !bodyName.isEmpty() && !bodyName.equals(name)) {
             return ApiResponse.error(400, "name in URL \"" + name + "\" differs from unit name in request body \"" + bodyName + "\"");
         }
@@ -220,25 +208,6 @@ public final class FleetApi {
         return s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0;
     }
 
-    private static List<UnitOption> options(JsonObject body) {
-        JsonValue v = body.get("options");
-        List<UnitOption> out = new ArrayList<>();
-        if (v == null || v == JsonValue.NULL) {
-            return out;
-        }
-        if (!(v instanceof JsonArray a)) {
-            throw new ApiJson.BadBody("field \"options\" must be a list");
-        }
-        for (JsonValue item : a) {
-            JsonObject o = ApiJson.asObject(item, "each option");
-            String section = ApiJson.string(o, "section");
-            String name = ApiJson.string(o, "name");
-            String value = ApiJson.string(o, "value");
-            out.add(new UnitOption(section == null ? "" : section, name == null ? "" : name, value == null ? "" : value));
-        }
-        return out;
-    }
-
     /** Exactly one Content-Type header of type application/json (parameters allowed), as fleet. */
     static boolean isJson(List<String> contentTypes) {
         if (contentTypes.size() != 1) {
@@ -268,28 +237,20 @@ public final class FleetApi {
         String machine = req.first("machineID");
         String unit = req.first("unitName");
         List<UnitState> all = registry.states((u, m) -> (machine == null || machine.equals(m)) && (unit == null || unit.equals(u)));
-        JsonArrayBuilder items = JSON.createArrayBuilder();
-        List<UnitState> slice = page.slice(all);
-        slice.forEach(s -> items.add(stateJson(s)));
-        return page(slice.isEmpty() ? null : "states", items, page.next(all.size()));
+        List<dev.fleet.schema.UnitState> slice = new ArrayList<>();
+        page.slice(all).forEach(s -> slice.add(wire(s)));
+        return ApiResponse.json(200, Codec.statePage(new Page<>(slice, page.next(all.size()))));
     }
 
     private ApiResponse getState(String name) {
         return registry.states((u, m) -> u.equals(name)).stream().findFirst()
-                .map(s -> ApiResponse.json(200, stateJson(s)))
+                .map(s -> ApiResponse.json(200, Codec.state(wire(s))))
                 .orElseGet(() -> ApiResponse.error(404, "unit state does not exist"));
     }
 
-    static JsonObject stateJson(UnitState s) {
-        JsonObjectBuilder o = JSON.createObjectBuilder().add("name", s.name());
-        addIfSet(o, "hash", s.hash());
-        addIfSet(o, "machineID", s.machineId());
-        addIfSet(o, "systemdLoadState", s.loadState());
-        addIfSet(o, "systemdActiveState", s.activeState());
-        addIfSet(o, "systemdSubState", s.subState());
-        addIfSet(o, "systemdResult", s.result()); // ours: fleet clients ignore unknown fields
-        addIfSet(o, "systemdInvocationID", s.invocationId());
-        return o.build();
+    static dev.fleet.schema.UnitState wire(UnitState s) {
+        return new dev.fleet.schema.UnitState(s.name(), s.machineId(), s.hash(), s.loadState(), s.activeState(), s.subState(),
+                s.launched(), s.result(), s.invocationId());
     }
 
     // ------------------------------------------------------------------ machines
@@ -302,27 +263,16 @@ public final class FleetApi {
             return ApiResponse.error(400, e.getMessage());
         }
         Registry.MachinePage machines = registry.machines(page.offset(), page.limit());
-        JsonArrayBuilder items = JSON.createArrayBuilder();
-        for (Machine m : machines.machines()) {
-            JsonObjectBuilder o = JSON.createObjectBuilder().add("id", m.id());
-            addIfSet(o, "primaryIP", m.publicIP());
-            if (!m.metadata().isEmpty()) {
-                JsonObjectBuilder md = JSON.createObjectBuilder();
-                m.metadata().forEach(md::add);
-                o.add("metadata", md);
-            }
-            items.add(o);
-        }
-        return page(machines.machines().isEmpty() ? null : "machines", items, page.next(machines.total()));
+        List<Machine> items = new ArrayList<>();
+        machines.machines().forEach(m -> items.add(new Machine(m.id(), m.publicIP(), m.metadata())));
+        return ApiResponse.json(200, Codec.machinePage(new Page<>(items, page.next(machines.total()))));
     }
 
     private ApiResponse patchMachines(ApiRequest req) {
-        JsonArray ops = ApiJson.array(req.body(), "operations");
         List<Registry.MetadataChange> changes = new ArrayList<>();
-        for (JsonValue item : ops) { // validate all, then apply all
-            JsonObject o = ApiJson.asObject(item, "each operation");
-            String op = ApiJson.string(o, "op");
-            String path = ApiJson.string(o, "path");
+        for (MetadataOp o : Codec.readMetadataPatch(new String(req.body(), StandardCharsets.UTF_8))) { // validate all, then apply all
+            String op = o.op();
+            String path = o.path();
             if (!"add".equals(op) && !"remove".equals(op) && !"replace".equals(op)) {
                 return ApiResponse.error(400, "invalid op: expect add, remove, or replace");
             }
@@ -330,7 +280,7 @@ public final class FleetApi {
             if (pm == null || !pm.matches() || pm.group(2).equals(".") || pm.group(2).equals("..")) {
                 return ApiResponse.error(400, "machine metadata path invalid");
             }
-            String value = metadataValue(o.get("value"));
+            String value = o.value();
             if (!"remove".equals(op) && (value == null || value.isEmpty())) {
                 return ApiResponse.error(400, "invalid value: add and replace require a value");
             }
@@ -341,35 +291,7 @@ public final class FleetApi {
         return new ApiResponse(204, null, true);
     }
 
-    /** fleet's code takes {"value": {"value": "v"}}; its docs show a bare string. Both are accepted. */
-    private static String metadataValue(JsonValue v) {
-        if (v instanceof JsonString s) {
-            return s.getString();
-        }
-        if (v instanceof JsonObject o && o.get("value") instanceof JsonString s) {
-            return s.getString();
-        }
-        return null;
-    }
-
     // ------------------------------------------------------------------ helpers
-
-    private static ApiResponse page(String field, JsonArrayBuilder items, String next) {
-        JsonObjectBuilder o = JSON.createObjectBuilder();
-        if (field != null) {
-            o.add(field, items);
-        }
-        if (next != null) {
-            o.add("nextPageToken", next);
-        }
-        return ApiResponse.json(200, o.build());
-    }
-
-    private static void addIfSet(JsonObjectBuilder o, String key, String value) {
-        if (value != null && !value.isEmpty()) {
-            o.add(key, value);
-        }
-    }
 
     private static ApiResponse discovery() {
         return new ApiResponse(200, Discovery.document(), true);

@@ -1,6 +1,6 @@
 package dev.fleet.api.v1;
 
-import dev.fleet.model.PageTokens;
+import dev.fleet.schema.PageTokens;
 
 import java.util.List;
 

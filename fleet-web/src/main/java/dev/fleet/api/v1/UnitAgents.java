@@ -107,7 +107,7 @@ public final class UnitAgents {
         if (plan.reason() != null) {
             o.add("reason", plan.reason());
         }
-        return ApiResponse.json(200, o.build());
+        return ApiResponse.json(200, o.build().toString());
     }
 
     /**

@@ -20,16 +20,16 @@ class AgentApiTest {
     ApiResponse register(String id, String json) {
         try {
             return api.register(id, body(json));
-        } catch (ApiJson.BadBody e) {
-            return e.response();
+        } catch (dev.fleet.schema.SchemaException e) {
+            return FleetApi.badBody(e);
         }
     }
 
     ApiResponse report(String id, String json) {
         try {
             return api.reportStates(id, body(json));
-        } catch (ApiJson.BadBody e) {
-            return e.response();
+        } catch (dev.fleet.schema.SchemaException e) {
+            return FleetApi.badBody(e);
         }
     }
 
@@ -100,10 +100,10 @@ class AgentApiTest {
         var a = registry.state("a.service", "m1").orElseThrow();
         assertThat(a.result()).isEqualTo("exit-code");
         assertThat(a.invocationId()).isEqualTo(inv.toLowerCase());
-        assertThat(FleetApi.stateJson(a).toString()).contains("\"systemdResult\":\"exit-code\"")
+        assertThat(dev.fleet.schema.Codec.state(FleetApi.wire(a))).contains("\"systemdResult\":\"exit-code\"")
                 .contains("\"systemdInvocationID\":\"" + inv.toLowerCase() + "\"");
         // omitted when empty, as every other field of fleet's entities
-        assertThat(FleetApi.stateJson(registry.state("b.service", "m1").orElseThrow()).toString())
+        assertThat(dev.fleet.schema.Codec.state(FleetApi.wire(registry.state("b.service", "m1").orElseThrow())))
                 .doesNotContain("systemdResult").doesNotContain("systemdInvocationID");
     }
 }

@@ -1,4 +1,4 @@
-package dev.fleet.model;
+package dev.fleet.schema;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package dev.fleet.model;
+package dev.fleet.client;
 
 import java.io.IOException;
 import java.io.InputStream;
