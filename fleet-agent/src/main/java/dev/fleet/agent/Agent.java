@@ -2,7 +2,6 @@ package dev.fleet.agent;
 
 import dev.fleet.agent.config.AgentConfig;
 import dev.fleet.agent.control.ControlPlane;
-import dev.fleet.agent.control.ControlPlane.Registration;
 import dev.fleet.agent.control.ControlPlane.Schedule;
 import dev.fleet.agent.plan.CurrentUnit;
 import dev.fleet.agent.plan.DesiredSet;
@@ -145,8 +144,8 @@ public final class Agent implements AutoCloseable {
             AgentConfig c = config;
             Duration next = c.heartbeatInterval();
             try {
-                int status = controlPlane.register(new Registration(machineId, session, c.publicIp(), c.metadata(),
-                        FleetVersion.VERSION, Math.max(1, c.ttl().toSeconds()), c.agentPort()));
+                int status = controlPlane.register(new dev.fleet.schema.Presence(machineId, c.publicIp(), c.metadata(),
+                        FleetVersion.VERSION, session, Math.max(1, c.ttl().toSeconds()), c.agentPort()));
                 if (status == 201 || status == 200) {
                     if (status == 201 || !registered) {
                         log.info((status == 201 ? "registered" : "registration refreshed") + " as " + machineId);

@@ -1,6 +1,5 @@
 package dev.fleet.agent;
 
-import dev.fleet.agent.control.ControlPlane.StateReport;
 import dev.fleet.agent.systemd.SystemdPort.UnitState;
 
 import java.time.Duration;
@@ -24,7 +23,7 @@ public final class StatePublisher implements AutoCloseable {
     /** Sends one report; returns false if the control plane refused the session (409: register again). */
     @FunctionalInterface
     public interface Sink {
-        boolean send(List<StateReport> states, List<String> removed) throws Exception;
+        boolean send(List<dev.fleet.schema.UnitState> states, List<String> removed) throws Exception;
     }
 
     private record Tracked(String hash, boolean launched, UnitState systemd) {
@@ -119,7 +118,7 @@ public final class StatePublisher implements AutoCloseable {
 
     private void run() {
         while (true) {
-            List<StateReport> states = new ArrayList<>();
+            List<dev.fleet.schema.UnitState> states = new ArrayList<>();
             List<String> gone;
             synchronized (this) {
                 try {
@@ -141,7 +140,7 @@ public final class StatePublisher implements AutoCloseable {
                     Tracked t = tracked.get(name);
                     if (t != null && t.systemd != null) {
                         UnitState s = t.systemd;
-                        states.add(new StateReport(name, t.hash, s.loadState(), s.activeState(), s.subState(), t.launched,
+                        states.add(new dev.fleet.schema.UnitState(name, null, t.hash, s.loadState(), s.activeState(), s.subState(), t.launched,
                                 nz(s.result()), nz(s.invocationId())));
                     }
                 }
@@ -164,7 +163,7 @@ public final class StatePublisher implements AutoCloseable {
                 log.info("state report failed (will retry): " + e.getMessage());
                 synchronized (this) {
                     // put back what was not sent, unless superseded meanwhile
-                    for (StateReport r : states) {
+                    for (dev.fleet.schema.UnitState r : states) {
                         if (tracked.containsKey(r.name())) {
                             dirty.add(r.name());
                         }

@@ -1,6 +1,6 @@
 package dev.fleet.agent;
 
-import dev.fleet.agent.control.ControlPlane.StateReport;
+import dev.fleet.schema.UnitState;
 import dev.fleet.agent.plan.DesiredSet;
 import dev.fleet.agent.plan.DesiredUnit;
 import dev.fleet.unit.DesiredState;
@@ -29,7 +29,7 @@ class ReconcilerTest {
     FakeSystemd systemd;
     UnitsDirectory dir;
     StatePublisher publisher;
-    final List<List<StateReport>> reports = new ArrayList<>();
+    final List<List<UnitState>> reports = new ArrayList<>();
     final List<List<String>> removals = new ArrayList<>();
     Reconciler reconciler;
 
@@ -191,7 +191,7 @@ class ReconcilerTest {
         reconciler.reconcile(desired(DesiredUnit.of("a.service", DesiredState.LAUNCHED, f)));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> lastState("a.service") != null
                 && lastState("a.service").activeState().equals("active"));
-        StateReport r = lastState("a.service");
+        UnitState r = lastState("a.service");
         assertThat(r.launched()).isTrue();
         assertThat(r.hash()).isEqualTo(f.hash());
         assertThat(r.subState()).isEqualTo("running");
@@ -204,11 +204,11 @@ class ReconcilerTest {
         });
     }
 
-    private StateReport lastState(String name) {
+    private UnitState lastState(String name) {
         synchronized (reports) {
-            StateReport last = null;
-            for (List<StateReport> batch : reports) {
-                for (StateReport s : batch) {
+            UnitState last = null;
+            for (List<UnitState> batch : reports) {
+                for (UnitState s : batch) {
                     if (s.name().equals(name)) {
                         last = s;
                     }
