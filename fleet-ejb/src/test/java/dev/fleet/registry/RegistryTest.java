@@ -192,11 +192,12 @@ class RegistryTest {
         EngineWrites old = new EngineWrites(registry);
         long oldFence = old.claimFence("node1", 1);
         long newFence = new EngineWrites(registry).claimFence("node2", 2);
-        var applied = old.apply(oldFence, registry.units(), Map.of("a.service", "m1"), Map.of());
+        var applied = old.apply(oldFence, registry.units(), null, List.of(new EngineWrites.Move("a.service", null, "m1")), Map.of());
         assertThat(applied.conflicted()).isTrue();
         assertThat(registry.unit("a.service").orElseThrow().target()).isNull();
         assertThat(old.fenceHeld(oldFence)).isFalse();
-        assertThat(new EngineWrites(registry).apply(newFence, registry.units(), Map.of("a.service", "m1"), Map.of()).conflicted()).isFalse();
+        assertThat(new EngineWrites(registry).apply(newFence, registry.units(), null,
+                List.of(new EngineWrites.Move("a.service", null, "m1")), Map.of()).conflicted()).isFalse();
         assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
     }
 
@@ -210,7 +211,8 @@ class RegistryTest {
         registry.register(machine("m1", "s1b", 30)); // ...and back before the decision commits
         EngineWrites w = new EngineWrites(registry);
         long fence = w.claimFence("test", 1);
-        assertThat(w.apply(fence, units, java.util.Set.of("m2"), Map.of("a.service", "m2"), Map.of()).conflicted()).isTrue();
+        assertThat(w.apply(fence, units, java.util.Set.of("m2"), List.of(new EngineWrites.Move("a.service", "m1", "m2")), Map.of())
+                .conflicted()).isTrue();
         assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
     }
 
@@ -240,7 +242,9 @@ class RegistryTest {
     private void schedule(String unit, String machine) {
         EngineWrites w = new EngineWrites(registry);
         long fence = w.claimFence("test", 1);
-        assertThat(w.apply(fence, registry.units(), Map.of(unit, machine), Map.of()).conflicted()).isFalse();
+        String from = registry.unit(unit).orElseThrow().target();
+        assertThat(w.apply(fence, registry.units(), null, List.of(new EngineWrites.Move(unit, from, machine)), Map.of())
+                .conflicted()).isFalse();
     }
 
     static MachineRecord machine(String id, String session, long ttl) {
