@@ -9,9 +9,6 @@ import dev.fleet.registry.Registry;
 import dev.fleet.registry.StorePort;
 import dev.fleet.registry.UnitRecord;
 import dev.fleet.store.Command;
-import dev.fleet.store.KeyStore;
-import dev.fleet.store.Result;
-import dev.fleet.store.WatchStart;
 import dev.fleet.unit.DesiredState;
 import dev.fleet.unit.Requirements;
 import dev.fleet.unit.UnitFile;
@@ -21,46 +18,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The engine shell writes the decisions of its plan, no more and no less; the grace is part of what is planned. */
 class EngineDecisionsTest {
-    /** A local store that keeps every command submitted to it. */
-    static final class Recording implements StorePort {
-        final LocalStore store = new LocalStore();
-        final List<Command> submitted = new ArrayList<>();
-
-        @Override
-        public synchronized Result submit(Command command) {
-            submitted.add(command);
-            return store.submit(command);
-        }
-
-        @Override
-        public Result read(String key, boolean recursive) {
-            return store.read(key, recursive);
-        }
-
-        @Override
-        public KeyStore.Slice slice(String dir, int offset, int limit) {
-            return store.slice(dir, offset, limit);
-        }
-
-        @Override
-        public long index() {
-            return store.index();
-        }
-
-        @Override
-        public WatchStart watch(String key, boolean recursive, long waitIndex, Consumer<Result> listener) {
-            return store.watch(key, recursive, waitIndex, listener);
-        }
-    }
-
-    final Recording store = new Recording();
+    final LocalStore local = new LocalStore();
+    /** Every command submitted through {@link #store}. */
+    final List<Command> submitted = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** {@link #local}, recording what is submitted to it. */
+    final StorePort store = (StorePort) java.lang.reflect.Proxy.newProxyInstance(StorePort.class.getClassLoader(),
+            new Class<?>[]{StorePort.class}, (proxy, method, args) -> {
+                if (method.getName().equals("submit")) {
+                    submitted.add((Command) args[0]);
+                }
+                try {
+                    return method.invoke(local, args);
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            });
     final Registry registry = new Registry(store);
     final Engine engine = new Engine(registry, "n1", () -> true, () -> 1, new EngineMetrics(), System::nanoTime,
             java.time.Duration.ZERO);
@@ -86,11 +64,11 @@ class EngineDecisionsTest {
         registry.deregister("m1", "s-m1");
         long recordIndex = registry.unit("a.service").orElseThrow().index();
 
-        store.submitted.clear();
+        submitted.clear();
         Engine.PassReport report = engine.pass();
 
         assertThat(report.moved()).isEqualTo(1);
-        assertThat(store.submitted).singleElement().isInstanceOfSatisfying(Command.Txn.class, txn -> {
+        assertThat(submitted).singleElement().isInstanceOfSatisfying(Command.Txn.class, txn -> {
             assertThat(keys(txn.operations())).containsExactly("put /_fleet/units/a.service",
                     "delete /_fleet/schedule/m1/a.service", "put /_fleet/schedule/m2/a.service");
             assertThat(txn.conditions()).extracting(Command.Condition::key)
@@ -184,11 +162,11 @@ class EngineDecisionsTest {
         Engine next = new Engine(registry, "n2", () -> true, () -> 2, new EngineMetrics(), nanos::get,
                 java.time.Duration.ofSeconds(30));
         next.pass(); // claims the fence
-        store.submitted.clear();
+        submitted.clear();
         Engine.PassReport report = next.pass();
         assertThat(report.moved()).isZero();
         assertThat(report.unplaced()).isZero();
-        assertThat(store.submitted).isEmpty();
+        assertThat(submitted).isEmpty();
         assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
     }
 }
