@@ -5,15 +5,26 @@ import dev.fleet.unit.Requirements;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * What the engine decides over: live machines and every unit, immutable. Built by the engine shell from the
- * registry; the pure {@link Placement} never touches the store.
+ * What the engine decides over: live machines, every unit, and the absent machines whose units stay put for now,
+ * immutable. Built by the engine shell from the registry; the pure {@link Placement} never touches the store.
+ *
+ * @param awaited absent machines a unit scheduled there keeps its place on (unless it is inactive): a new leader's
+ *                grace for machines it has not seen alive yet (see {@link Engine#UNSEEN_MACHINE_GRACE}). Empty
+ *                otherwise: a unit on an absent machine is unscheduled.
  */
-public record ClusterSnapshot(List<Machine> machines, List<Unit> units) {
+public record ClusterSnapshot(List<Machine> machines, List<Unit> units, Set<String> awaited) {
     public ClusterSnapshot {
         machines = List.copyOf(machines);
         units = List.copyOf(units);
+        awaited = Set.copyOf(awaited);
+    }
+
+    /** A snapshot that awaits no absent machine. */
+    public ClusterSnapshot(List<Machine> machines, List<Unit> units) {
+        this(machines, units, Set.of());
     }
 
     /** A live machine; {@code metadata} is already merged (static, then dynamic overrides and deletions). */

@@ -56,6 +56,8 @@ final class ClusterState {
     /** Every unit by name; name order is the order decisions are taken in. */
     final TreeMap<String, Unit> units = new TreeMap<>();
     final Map<String, Slot> slots = new LinkedHashMap<>();
+    /** Absent machines whose units stay scheduled there ({@link ClusterSnapshot#awaited()}). */
+    private final Set<String> awaited;
     private final Map<String, Slot> placement = new HashMap<>();
     private final TreeSet<Slot> byLoad = new TreeSet<>(BY_LOAD);
     private final Map<Map<String, Set<String>>, TreeSet<Slot>> byMetadata = new HashMap<>();
@@ -71,6 +73,7 @@ final class ClusterState {
 
     ClusterState(ClusterSnapshot s) {
         s.units().forEach(u -> units.put(u.name(), u));
+        awaited = s.awaited();
         conflicts = new ConflictIndex(units.values(), this::requirements);
         s.machines().stream().sorted(Comparator.comparing(ClusterSnapshot.Machine::id))
                 .forEach(m -> slots.put(m.id(), new Slot(m.id(), m.metadata())));
@@ -118,6 +121,12 @@ final class ClusterState {
 
     static boolean active(Unit u) {
         return u.desired() != DesiredState.INACTIVE;
+    }
+
+    /** True if {@code u} keeps its place on an absent machine the snapshot awaits (it is not inactive, not global). */
+    boolean held(Unit u) {
+        return u.target() != null && !isGlobal(u) && active(u) && !slots.containsKey(u.target())
+                && awaited.contains(u.target());
     }
 
     Requirements requirements(String unit) {

@@ -7,7 +7,6 @@ import dev.fleet.registry.UnitRecord;
 
 import java.util.ArrayList;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,19 +70,51 @@ public final class Engine {
     }
 
     /**
-     * The units to keep where they are: scheduled (not global, not inactive) to a machine that is absent and that this
-     * leader has not seen alive. Pure.
+     * The absent machines a new leader still awaits: targets of units that are neither live nor seen alive by this
+     * leader. Units scheduled there keep their place while the grace lasts ({@link ClusterSnapshot#awaited()}). Pure.
      */
-    static Map<String, String> heldOnUnseenMachines(List<UnitRecord> units, Set<String> live, Set<String> seenLive) {
-        Map<String, String> held = new HashMap<>();
+    static Set<String> awaitedMachines(List<UnitRecord> units, Set<String> live, Set<String> seenLive) {
+        Set<String> awaited = new HashSet<>();
         for (UnitRecord u : units) {
             String t = u.target();
-            if (t != null && !u.global() && u.desired() != dev.fleet.unit.DesiredState.INACTIVE
-                    && !live.contains(t) && !seenLive.contains(t)) {
-                held.put(u.name(), t);
+            if (t != null && !live.contains(t) && !seenLive.contains(t)) {
+                awaited.add(t);
             }
         }
-        return held;
+        return awaited;
+    }
+
+    /**
+     * The plan's decisions as the registry writes them: per unit, in the order of its first decision, the machine an
+     * Unschedule takes it off and the machine a Schedule puts it on. Unplaceable decisions are the plan's reasons. Pure.
+     */
+    static List<EngineWrites.Move> moves(List<Decision> decisions) {
+        Map<String, EngineWrites.Move> byUnit = new LinkedHashMap<>();
+        for (Decision d : decisions) {
+            EngineWrites.Move before = byUnit.get(d.unit());
+            if (d instanceof Decision.Unschedule u) {
+                if (before != null) {
+                    throw new IllegalArgumentException("a plan unschedules " + u.unit() + " after deciding " + before);
+                }
+                byUnit.put(u.unit(), new EngineWrites.Move(u.unit(), u.machine(), null));
+            } else if (d instanceof Decision.Schedule s) {
+                if (before != null && before.to() != null) {
+                    throw new IllegalArgumentException("a plan schedules " + s.unit() + " twice");
+                }
+                byUnit.put(s.unit(), new EngineWrites.Move(s.unit(), before == null ? null : before.from(), s.machine()));
+            }
+        }
+        return List.copyOf(byUnit.values());
+    }
+
+    private ClusterSnapshot snapshot(List<UnitRecord> units, List<Machine> machines, Set<String> awaited) {
+        List<ClusterSnapshot.Unit> snapUnits = new ArrayList<>(units.size());
+        for (UnitRecord u : units) {
+            snapUnits.add(new ClusterSnapshot.Unit(u.name(), registry.requirements(u), u.desired(), u.global() ? null : u.target()));
+        }
+        List<ClusterSnapshot.Machine> snapMachines = new ArrayList<>(machines.size());
+        machines.forEach(m -> snapMachines.add(new ClusterSnapshot.Machine(m.id(), m.metadata())));
+        return new ClusterSnapshot(snapMachines, snapUnits, awaited);
     }
 
     /** What one pass saw and did. {@code leader=false}: it did nothing. */
@@ -111,13 +142,6 @@ public final class Engine {
         }
         List<UnitRecord> units = registry.units();
         List<Machine> machines = registry.machines();
-        List<ClusterSnapshot.Unit> snapUnits = new ArrayList<>(units.size());
-        for (UnitRecord u : units) {
-            snapUnits.add(new ClusterSnapshot.Unit(u.name(), registry.requirements(u), u.desired(), u.global() ? null : u.target()));
-        }
-        List<ClusterSnapshot.Machine> snapMachines = new ArrayList<>(machines.size());
-        machines.forEach(m -> snapMachines.add(new ClusterSnapshot.Machine(m.id(), m.metadata())));
-        Plan plan = Placement.plan(new ClusterSnapshot(snapMachines, snapUnits));
         Set<String> live = new HashSet<>();
         machines.forEach(m -> live.add(m.id()));
         if (nanoClock.getAsLong() - leaderSinceNanos >= SEEN_AFTER.toNanos()) {
@@ -125,19 +149,14 @@ public final class Engine {
             // expires them, and a machine "seen" in that instant would then count as lost and have its units moved.
             seenLive.addAll(live);
         }
-        Map<String, String> targets = plan.targets();
-        Map<String, String> reasons = plan.reasons();
-        if (nanoClock.getAsLong() - leaderSinceNanos < grace.toNanos()) {
-            Map<String, String> held = heldOnUnseenMachines(units, live, seenLive);
-            if (!held.isEmpty()) {
-                targets = new HashMap<>(targets);
-                targets.putAll(held);
-                reasons = new LinkedHashMap<>(reasons);
-                reasons.keySet().removeAll(held.keySet());
-                LOG.fine(() -> "engine: " + held.size() + " unit(s) kept on machines not seen since leadership was acquired");
-            }
+        Set<String> awaited = nanoClock.getAsLong() - leaderSinceNanos < grace.toNanos()
+                ? awaitedMachines(units, live, seenLive) : Set.of();
+        if (!awaited.isEmpty()) {
+            LOG.fine(() -> "engine: units kept on " + awaited.size() + " machine(s) not seen since leadership was acquired");
         }
-        EngineWrites.Applied applied = writes.apply(fenceIndex, units, live, targets, reasons);
+        Plan plan = Placement.plan(snapshot(units, machines, awaited));
+        Map<String, String> reasons = plan.reasons();
+        EngineWrites.Applied applied = writes.apply(fenceIndex, units, live, moves(plan.decisions()), reasons);
         if (applied.conflicted() && !writes.fenceHeld(fenceIndex)) {
             LOG.info("engine on " + owner + ": another engine wrote the fence; re-claiming only while still leader");
             fenceIndex = -1;

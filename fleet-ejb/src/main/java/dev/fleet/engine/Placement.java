@@ -19,6 +19,9 @@ import java.util.Objects;
  * <p>Where fleet needed another reconcile tick to settle (a MachineOf follower whose peer just moved, a unit
  * displaced by Replaces onto a machine it cannot run on), the two passes repeat within the plan until nothing
  * changes, at most {@link #MAX_ROUNDS} times; the plan reports only the net moves.
+ *
+ * <p>A unit scheduled to an awaited machine ({@link ClusterSnapshot#awaited()}) that is not inactive is held: it
+ * gets no decision, keeps its target, and counts on no live machine.
  */
 public final class Placement {
     /** Bounds pathological Replaces cycles; MachineOf chains settle in about one round per link. */
@@ -46,18 +49,22 @@ public final class Placement {
                 break;
             }
         }
-        Map<String, String> targets = st.targets();
-        List<Decision> decisions = netChanges(targets);
+        List<Decision> decisions = netChanges(st.targets());
+        Map<String, String> scheduled = new HashMap<>();
         for (Unit u : st.units.values()) {
             if (wantsMachine(u) && st.slotOf(u.name()) == null) {
                 decisions.add(new Decision.Unplaceable(u.name(), UnplaceableReason.explain(st, u)));
             }
+            if (!ClusterState.isGlobal(u) && u.target() != null) {
+                scheduled.put(u.name(), u.target());
+            }
         }
-        return new Plan(decisions, targets);
+        return new Plan(scheduled, decisions);
     }
 
-    private static boolean wantsMachine(Unit u) {
-        return !ClusterState.isGlobal(u) && ClusterState.active(u);
+    /** Non-global, not inactive, and not kept on an awaited machine: the passes look for a machine for it. */
+    private boolean wantsMachine(Unit u) {
+        return !ClusterState.isGlobal(u) && ClusterState.active(u) && !st.held(u);
     }
 
     /** fleet's first pass; units of inactive or vanished targets never entered the state (§4.4 loads). */
@@ -68,6 +75,8 @@ public final class Placement {
             }
             if (first && u.target() != null && !ClusterState.active(u)) {
                 log.add(new Decision.Unschedule(u.name(), u.target(), "target state inactive"));
+            } else if (st.held(u)) {
+                continue; // its machine is awaited: no decision about it in this plan
             } else if (first && u.target() != null && !st.slots.containsKey(u.target())) {
                 log.add(new Decision.Unschedule(u.name(), u.target(), "target machine " + u.target() + " went away"));
             } else if (st.slotOf(u.name()) != null) {

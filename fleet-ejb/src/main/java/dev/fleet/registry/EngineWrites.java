@@ -8,9 +8,12 @@ import dev.fleet.store.StoreError;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -49,62 +52,64 @@ public final class EngineWrites {
     public record Applied(int unitsChanged, int reasonsChanged, int bodiesCollected, int commits, boolean conflicted) { }
 
     /**
-     * Moves units to their new targets (null = unschedule) and records unplaced reasons. {@code units} is the
-     * snapshot the decisions were made on. Stops at the first conflicting transaction (conflicted=true): the
-     * caller takes a new snapshot and decides again.
+     * One unit's placement decisions, as the engine took them: off machine {@code from} (null: it had none), onto
+     * machine {@code to} (null: it stays unscheduled). A unit that moves is one Move, so its old and new schedule
+     * entries change in the same transaction.
      */
-    public Applied apply(long fenceIndex, List<UnitRecord> units, Map<String, String> targets, Map<String, String> reasons) {
-        return apply(fenceIndex, units, null, targets, reasons);
+    public record Move(String unit, String from, String to) {
+        public Move {
+            Objects.requireNonNull(unit, "unit");
+            if (Objects.equals(from, to)) {
+                throw new IllegalArgumentException("a move of " + unit + " must change its machine, not keep " + from);
+            }
+        }
     }
 
     /**
-     * As {@link #apply(long, List, Map, Map)}; {@code liveMachines} (if given) are the machines the decisions
-     * saw: a unit taken off a machine that was gone is moved only if that machine is still gone, so a
-     * machine that registers again meanwhile never shares a unit with its new machine.
+     * Writes the engine's moves, in their order, and the unplaced reasons (unit name -> why; a stored reason of a
+     * unit not in {@code reasons} is deleted). {@code units} is the snapshot the decisions were made on: each move
+     * is conditional on its unit's record being unchanged since, and must start from that record's target.
+     * {@code liveMachines} (if given) are the machines the decisions saw: a unit taken off a machine that was gone is
+     * moved only if that machine is still gone, so a machine that registers again meanwhile never shares a unit with
+     * its new machine. Stops at the first conflicting transaction (conflicted=true): the caller takes a new snapshot
+     * and decides again.
      */
-    public Applied apply(long fenceIndex, List<UnitRecord> units, Set<String> liveMachines, Map<String, String> targets,
+    public Applied apply(long fenceIndex, List<UnitRecord> units, Set<String> liveMachines, List<Move> moves,
                          Map<String, String> reasons) {
         Condition fence = new Condition(Keys.ENGINE_LEADER, null, null, fenceIndex);
         Map<String, String> current = registry.unplacedReasons();
+        Map<String, UnitRecord> byName = new LinkedHashMap<>();
+        units.forEach(u -> byName.put(u.name(), u));
         long now = store.now();
         // one change per unit: its move and its reason travel in the same transaction
         List<List<Command>> changes = new ArrayList<>();
         List<Condition> unitConditions = new ArrayList<>();
-        Set<Condition> goneConditions = new java.util.LinkedHashSet<>();
-        Set<String> unitNames = new HashSet<>();
-        int moved = 0;
+        Set<Condition> goneConditions = new LinkedHashSet<>();
+        Set<String> moved = new HashSet<>();
+        for (Move m : moves) {
+            UnitRecord u = byName.get(m.unit());
+            if (u == null || u.global() || !Objects.equals(u.target(), m.from()) || !moved.add(m.unit())) {
+                throw new IllegalArgumentException("move " + m + " does not apply to the snapshot's "
+                        + (u == null ? "units" : u) + (moved.contains(m.unit()) ? " (a second move)" : ""));
+            }
+            if (liveMachines != null && u.target() != null && !liveMachines.contains(u.target())) {
+                goneConditions.add(new Condition(Keys.machine(u.target()), false, null, null));
+            }
+            List<Command> ops = new ArrayList<>(UnitWrites.ops(now, u, u.withTarget(m.to())));
+            reasonOp(now, m.unit(), reasons.get(m.unit()), current).ifPresent(ops::add);
+            changes.add(ops);
+            unitConditions.add(UnitWrites.unchanged(u.name(), u));
+        }
         for (UnitRecord u : units) {
-            unitNames.add(u.name());
-            List<Command> ops = new ArrayList<>();
-            Condition cond = null;
-            if (!u.global() && !Objects.equals(u.target(), targets.get(u.name()))) {
-                UnitRecord next = u.withTarget(targets.get(u.name()));
-                cond = new Condition(Keys.unit(u.name()), null, null, u.index());
-                if (liveMachines != null && u.target() != null && !liveMachines.contains(u.target())) {
-                    goneConditions.add(new Condition(Keys.machine(u.target()), false, null, null));
-                }
-                ops.add(Registry.put(now, Keys.unit(u.name()), next.encode()));
-                if (u.target() != null) {
-                    ops.add(Registry.delete(now, Keys.schedule(u.target(), u.name())));
-                }
-                if (next.target() != null) {
-                    ops.add(Registry.put(now, Keys.schedule(next.target(), u.name()), next.scheduleEntry()));
-                }
-                moved++;
-            }
-            String why = reasons.get(u.name());
-            if (why != null && !why.equals(current.get(u.name()))) {
-                ops.add(Registry.put(now, Keys.unplaced(u.name()), why));
-            } else if (why == null && current.containsKey(u.name())) {
-                ops.add(Registry.delete(now, Keys.unplaced(u.name())));
-            }
-            if (!ops.isEmpty()) {
-                changes.add(ops);
-                unitConditions.add(cond);
+            if (!moved.contains(u.name())) {
+                reasonOp(now, u.name(), reasons.get(u.name()), current).ifPresent(op -> {
+                    changes.add(List.of(op));
+                    unitConditions.add(null);
+                });
             }
         }
         for (String unit : current.keySet()) { // reasons of units destroyed meanwhile
-            if (!unitNames.contains(unit)) {
+            if (!byName.containsKey(unit)) {
                 changes.add(List.of(Registry.delete(now, Keys.unplaced(unit))));
                 unitConditions.add(null);
             }
@@ -123,7 +128,18 @@ public final class EngineWrites {
             }
             txns.add(new Command.Txn(store.now(), conditions, ops));
         }
-        return new Applied(moved, changes.size(), 0, txns.size(), !submitAll(txns));
+        return new Applied(moved.size(), changes.size(), 0, txns.size(), !submitAll(txns));
+    }
+
+    /** The write that makes {@code unit}'s stored reason {@code why} (null: none), if it is not that already. */
+    private static Optional<Command> reasonOp(long now, String unit, String why, Map<String, String> current) {
+        if (why != null && !why.equals(current.get(unit))) {
+            return Optional.of(Registry.put(now, Keys.unplaced(unit), why));
+        }
+        if (why == null && current.containsKey(unit)) {
+            return Optional.of(Registry.delete(now, Keys.unplaced(unit)));
+        }
+        return Optional.empty();
     }
 
     /** Chunks touch disjoint units, so they are submitted together (pipelined); false if any lost a race. */

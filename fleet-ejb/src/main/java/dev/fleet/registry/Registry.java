@@ -153,13 +153,8 @@ public final class Registry {
                 String target = global || old == null ? null : old.target();
                 UnitRecord rec = new UnitRecord(name, contents.hash(), d, target, global, 0);
                 ops.add(put(now, Keys.body(rec.hash()), Bodies.encode(contents)));
-                if (old == null) {
-                    conditions.add(new Condition(Keys.unit(name), false, null, null));
-                } else {
-                    conditions.add(new Condition(Keys.unit(name), null, null, old.index()));
-                }
-                ops.add(put(now, Keys.unit(name), rec.encode()));
-                mirror(now, old, rec, ops);
+                conditions.add(UnitWrites.unchanged(name, old));
+                ops.addAll(UnitWrites.ops(now, old, rec));
                 outcome = new PutOutcome.Created(old != null);
             } else {
                 UnitRecord old = existing.get();
@@ -169,10 +164,8 @@ public final class Registry {
                 if (UnitName.isTemplate(name) && desired != DesiredState.INACTIVE) {
                     return new PutOutcome.Refused(400, "cannot activate template \"" + name + "\"");
                 }
-                UnitRecord rec = old.withDesired(desired);
-                conditions.add(new Condition(Keys.unit(name), null, null, old.index()));
-                ops.add(put(now, Keys.unit(name), rec.encode()));
-                mirror(now, old, rec, ops);
+                conditions.add(UnitWrites.unchanged(name, old));
+                ops.addAll(UnitWrites.ops(now, old, old.withDesired(desired)));
                 outcome = new PutOutcome.Updated();
             }
             if (ok(store.submit(new Command.Txn(now, conditions, ops)))) {
@@ -180,22 +173,6 @@ public final class Registry {
             }
         }
         throw new RegistryException("unit " + name + " is changing too fast to update; try again");
-    }
-
-    /** Keeps the machine's schedule entry and the global mirror in step with a unit record change. */
-    private static void mirror(long now, UnitRecord old, UnitRecord rec, List<Command> ops) {
-        if (old != null && old.target() != null && !old.target().equals(rec.target())) {
-            ops.add(delete(now, Keys.schedule(old.target(), old.name())));
-        }
-        if (rec.target() != null) {
-            ops.add(put(now, Keys.schedule(rec.target(), rec.name()), rec.scheduleEntry()));
-        }
-        if (old != null && old.global() && !rec.global()) {
-            ops.add(delete(now, Keys.global(old.name())));
-        }
-        if (rec.global()) {
-            ops.add(put(now, Keys.global(rec.name()), rec.scheduleEntry()));
-        }
     }
 
     /** Destroys a unit with its schedule entry, global mirror and unplaced reason, atomically. False if absent. */
@@ -207,18 +184,11 @@ public final class Registry {
             }
             UnitRecord u = existing.get();
             long now = store.now();
-            List<Command> ops = new ArrayList<>();
-            ops.add(delete(now, Keys.unit(name)));
-            if (u.target() != null) {
-                ops.add(delete(now, Keys.schedule(u.target(), name)));
-            }
-            if (u.global()) {
-                ops.add(delete(now, Keys.global(name)));
-            }
+            List<Command> ops = new ArrayList<>(UnitWrites.ops(now, u, null));
             if (unplacedReason(name).isPresent()) {
                 ops.add(delete(now, Keys.unplaced(name)));
             }
-            if (ok(store.submit(new Command.Txn(now, List.of(new Condition(Keys.unit(name), null, null, u.index())), ops)))) {
+            if (ok(store.submit(new Command.Txn(now, List.of(UnitWrites.unchanged(name, u)), ops)))) {
                 return true;
             }
         }

@@ -192,11 +192,12 @@ class RegistryTest {
         EngineWrites old = new EngineWrites(registry);
         long oldFence = old.claimFence("node1", 1);
         long newFence = new EngineWrites(registry).claimFence("node2", 2);
-        var applied = old.apply(oldFence, registry.units(), Map.of("a.service", "m1"), Map.of());
+        var applied = old.apply(oldFence, registry.units(), null, List.of(new EngineWrites.Move("a.service", null, "m1")), Map.of());
         assertThat(applied.conflicted()).isTrue();
         assertThat(registry.unit("a.service").orElseThrow().target()).isNull();
         assertThat(old.fenceHeld(oldFence)).isFalse();
-        assertThat(new EngineWrites(registry).apply(newFence, registry.units(), Map.of("a.service", "m1"), Map.of()).conflicted()).isFalse();
+        assertThat(new EngineWrites(registry).apply(newFence, registry.units(), null,
+                List.of(new EngineWrites.Move("a.service", null, "m1")), Map.of()).conflicted()).isFalse();
         assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
     }
 
@@ -210,7 +211,8 @@ class RegistryTest {
         registry.register(machine("m1", "s1b", 30)); // ...and back before the decision commits
         EngineWrites w = new EngineWrites(registry);
         long fence = w.claimFence("test", 1);
-        assertThat(w.apply(fence, units, java.util.Set.of("m2"), Map.of("a.service", "m2"), Map.of()).conflicted()).isTrue();
+        assertThat(w.apply(fence, units, java.util.Set.of("m2"), List.of(new EngineWrites.Move("a.service", "m1", "m2")), Map.of())
+                .conflicted()).isTrue();
         assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
     }
 
@@ -237,10 +239,80 @@ class RegistryTest {
                 "u23.service", "u24.service");
     }
 
+    @Test
+    void putEngineMovesAndDestroyNeverLeaveAScheduleEntryOrMirrorWithoutItsRecord() {
+        EngineWrites w = new EngineWrites(registry);
+        long fence = w.claimFence("test", 1);
+        List<Runnable> steps = List.of(
+                () -> registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED),
+                () -> registry.putUnit("g.service", GLOBAL, DesiredState.LAUNCHED),
+                () -> move(w, fence, "a.service", null, "m1"),
+                () -> registry.putUnit("a.service", null, DesiredState.LOADED), // the entry carries the desired state
+                () -> registry.putUnit("a.service", SLEEP2, DesiredState.LAUNCHED), // ...and the new hash
+                () -> move(w, fence, "a.service", "m1", "m2"),
+                () -> registry.putUnit("g.service", SLEEP, DesiredState.LAUNCHED), // no longer global: mirror goes
+                () -> move(w, fence, "g.service", null, "m1"),
+                () -> move(w, fence, "a.service", "m2", null),
+                () -> move(w, fence, "a.service", null, "m3"),
+                () -> registry.destroy("a.service"),
+                () -> registry.putUnit("g.service", GLOBAL, DesiredState.LAUNCHED), // global again: off m1
+                () -> registry.destroy("g.service"));
+        for (int i = 0; i < steps.size(); i++) {
+            steps.get(i).run();
+            assertThat(scheduleKeysAsRecordsImplyThem()).as("after step %d", i).isEqualTo(scheduleKeysStored());
+        }
+        assertThat(scheduleKeysStored()).isEmpty();
+    }
+
+    private void move(EngineWrites w, long fence, String unit, String from, String to) {
+        assertThat(w.apply(fence, registry.units(), null, List.of(new EngineWrites.Move(unit, from, to)), Map.of())
+                .conflicted()).isFalse();
+    }
+
+    /** Every schedule entry and global mirror in the store, key -> value. */
+    private Map<String, String> scheduleKeysStored() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (var machine : registry.children(Keys.SCHEDULE)) {
+            if (machine.nodes() != null) {
+                machine.nodes().forEach(n -> out.put(n.key(), n.value()));
+            }
+        }
+        registry.children(Keys.GLOBAL).forEach(n -> out.put(n.key(), n.value()));
+        return out;
+    }
+
+    /** The schedule entries and global mirrors the stored unit records call for, key -> value. */
+    private Map<String, String> scheduleKeysAsRecordsImplyThem() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (UnitRecord u : registry.units()) {
+            if (u.target() != null) {
+                out.put(Keys.schedule(u.target(), u.name()), u.scheduleEntry());
+            }
+            if (u.global()) {
+                out.put(Keys.global(u.name()), u.scheduleEntry());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aMoveMustStartWhereTheSnapshotsRecordIs() {
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        schedule("a.service", "m1");
+        EngineWrites w = new EngineWrites(registry);
+        long fence = w.claimFence("test", 1);
+        var wrong = List.of(new EngineWrites.Move("a.service", "m2", "m3"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> w.apply(fence, registry.units(), null, wrong, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");
+    }
+
     private void schedule(String unit, String machine) {
         EngineWrites w = new EngineWrites(registry);
         long fence = w.claimFence("test", 1);
-        assertThat(w.apply(fence, registry.units(), Map.of(unit, machine), Map.of()).conflicted()).isFalse();
+        String from = registry.unit(unit).orElseThrow().target();
+        assertThat(w.apply(fence, registry.units(), null, List.of(new EngineWrites.Move(unit, from, machine)), Map.of())
+                .conflicted()).isFalse();
     }
 
     static MachineRecord machine(String id, String session, long ttl) {
