@@ -1,7 +1,7 @@
 package dev.fleet.engine;
 
 import dev.fleet.registry.EngineWrites;
-import dev.fleet.registry.Machine;
+import dev.fleet.schema.Machine;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitRecord;
 

@@ -5,7 +5,6 @@ import static dev.fleet.json.Jsonp.JSON;
 import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitOption;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
 import java.io.StringReader;
@@ -36,7 +35,4 @@ final class Bodies {
         return UnitFile.of(options);
     }
 
-    static JsonObject option(UnitOption o) {
-        return JSON.createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()).build();
-    }
 }

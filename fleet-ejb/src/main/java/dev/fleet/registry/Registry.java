@@ -1,5 +1,9 @@
 package dev.fleet.registry;
 
+import dev.fleet.schema.Codec;
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Presence;
+import dev.fleet.schema.UnitState;
 import dev.fleet.store.Command;
 import dev.fleet.store.Command.Condition;
 import dev.fleet.store.NodeView;
@@ -36,7 +40,7 @@ public final class Registry {
     private final Map<String, Requirements> requirementsCache = new ConcurrentHashMap<>();
     private final Map<String, UnitFile> bodyCache = new ConcurrentHashMap<>();
     /** Presence values change only on (re)registration; engine passes read every machine every second. */
-    private final Map<String, MachineRecord> machineCache = new ConcurrentHashMap<>();
+    private final Map<String, Presence> machineCache = new ConcurrentHashMap<>();
 
     public Registry(StorePort store) {
         this.store = store;
@@ -80,8 +84,8 @@ public final class Registry {
         var slice = store.slice(Keys.MACHINES, offset, limit);
         List<Machine> out = new ArrayList<>(slice.nodes().size());
         for (NodeView n : slice.nodes()) {
-            MachineRecord m = decodeMachine(n.value());
-            out.add(new Machine(m.id(), m.publicIP(), metadataOf(m), m.version()));
+            Presence m = decodeMachine(n.value());
+            out.add(new Machine(m.id(), m.publicIP(), metadataOf(m)));
         }
         return new MachinePage(out, slice.total());
     }
@@ -202,16 +206,16 @@ public final class Registry {
         Map<String, Map<String, String>> dynamic = dynamicMetadata();
         List<Machine> out = new ArrayList<>();
         for (NodeView n : children(Keys.MACHINES)) {
-            MachineRecord m = decodeMachine(n.value());
-            out.add(new Machine(m.id(), m.publicIP(), merge(m.metadata(), dynamic.get(m.id())), m.version()));
+            Presence m = decodeMachine(n.value());
+            out.add(new Machine(m.id(), m.publicIP(), merge(m.metadata(), dynamic.get(m.id()))));
         }
         return out;
     }
 
-    private MachineRecord decodeMachine(String value) {
-        MachineRecord m = machineCache.get(value);
+    private Presence decodeMachine(String value) {
+        Presence m = machineCache.get(value);
         if (m == null) {
-            m = MachineRecord.decode(value);
+            m = Codec.readStoredPresence(value);
             if (machineCache.size() > 20_000) {
                 machineCache.clear();
             }
@@ -220,16 +224,16 @@ public final class Registry {
         return m;
     }
 
-    public Optional<MachineRecord> machineRecord(String id) {
-        return node(Keys.machine(id)).map(n -> MachineRecord.decode(n.value()));
+    public Optional<Presence> machineRecord(String id) {
+        return node(Keys.machine(id)).map(n -> Codec.readStoredPresence(n.value()));
     }
 
     /** Merged metadata of one machine (dynamic keys apply even while it is away). */
     public Map<String, String> metadataOf(String id) {
-        return merge(machineRecord(id).map(MachineRecord::metadata).orElse(Map.of()), dynamicMetadata(id));
+        return merge(machineRecord(id).map(Presence::metadata).orElse(Map.of()), dynamicMetadata(id));
     }
 
-    private Map<String, String> metadataOf(MachineRecord m) {
+    private Map<String, String> metadataOf(Presence m) {
         return merge(m.metadata(), dynamicMetadata(m.id()));
     }
 
@@ -288,12 +292,12 @@ public final class Registry {
     }
 
     /** The outcome of an agent's registration or heartbeat. */
-    public sealed interface Presence {
-        record Registered() implements Presence { }
+    public sealed interface Registration {
+        record Registered() implements Registration { }
 
-        record Refreshed() implements Presence { }
+        record Refreshed() implements Registration { }
 
-        record Refused(String message) implements Presence { }
+        record Refused(String message) implements Registration { }
     }
 
     /**
@@ -301,27 +305,27 @@ public final class Registry {
      * registration of the same ID by another agent is refused: the first one keeps it until it expires.
      * A refresh with unchanged facts does not wake any watcher.
      */
-    public Presence register(MachineRecord m) {
+    public Registration register(Presence m) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<NodeView> current = node(Keys.machine(m.id()));
             long now = store.now();
-            String value = m.encode();
+            String value = Codec.storedPresence(m);
             Command cmd;
-            Presence outcome;
+            Registration outcome;
             if (current.isEmpty()) {
                 cmd = new Command.Put(now, Keys.machine(m.id()), value, false, m.ttlSeconds(), false, null, null, false);
-                outcome = new Presence.Registered();
+                outcome = new Registration.Registered();
             } else {
-                MachineRecord held = MachineRecord.decode(current.get().value());
+                Presence held = Codec.readStoredPresence(current.get().value());
                 if (!held.session().equals(m.session())) {
-                    return new Presence.Refused("machine " + m.id() + " is already registered by another agent"
+                    return new Registration.Refused("machine " + m.id() + " is already registered by another agent"
                             + (held.publicIP().isEmpty() ? "" : " (" + held.publicIP() + ")")
                             + "; it is refused until that registration expires");
                 }
                 boolean same = current.get().value().equals(value);
                 cmd = new Command.Put(now, Keys.machine(m.id()), same ? null : value, false, m.ttlSeconds(),
                         true, current.get().value(), null, same);
-                outcome = new Presence.Refreshed();
+                outcome = new Registration.Refreshed();
             }
             if (ok(store.submit(cmd))) {
                 return outcome;
@@ -337,7 +341,7 @@ public final class Registry {
     public boolean deregister(String machineId, String session) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<NodeView> current = node(Keys.machine(machineId));
-            if (current.isEmpty() || !MachineRecord.decode(current.get().value()).session().equals(session)) {
+            if (current.isEmpty() || !Codec.readStoredPresence(current.get().value()).session().equals(session)) {
                 return false;
             }
             long now = store.now();
@@ -429,7 +433,7 @@ public final class Registry {
             if (presence.isEmpty()) {
                 return false;
             }
-            MachineRecord m = MachineRecord.decode(presence.get().value());
+            Presence m = Codec.readStoredPresence(presence.get().value());
             if (!m.session().equals(session)) {
                 return false;
             }
@@ -438,7 +442,7 @@ public final class Registry {
             long now = store.now();
             List<Command> ops = new ArrayList<>();
             for (UnitState s : set) {
-                ops.add(new Command.Put(now, Keys.state(machineId, s.name()), s.encode(), false, m.ttlSeconds(),
+                ops.add(new Command.Put(now, Keys.state(machineId, s.name()), Codec.storedState(s), false, m.ttlSeconds(),
                         null, null, null, false));
             }
             for (String name : removed) {
@@ -492,7 +496,7 @@ public final class Registry {
             @Override
             public UnitState get(int i) {
                 Stored s = out.get(i);
-                return UnitState.decode(s.unit(), s.machine(), s.value());
+                return Codec.readStoredState(s.value(), s.unit(), s.machine());
             }
 
             @Override
@@ -507,7 +511,7 @@ public final class Registry {
         if (node(Keys.machine(machineId)).isEmpty()) {
             return Optional.empty();
         }
-        return node(Keys.state(machineId, unit)).map(n -> UnitState.decode(unit, machineId, n.value()));
+        return node(Keys.state(machineId, unit)).map(n -> Codec.readStoredState(n.value(), unit, machineId));
     }
 
     /**

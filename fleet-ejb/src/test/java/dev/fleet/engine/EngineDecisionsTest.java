@@ -4,7 +4,7 @@ import dev.fleet.engine.ClusterSnapshot.Machine;
 import dev.fleet.engine.ClusterSnapshot.Unit;
 import dev.fleet.registry.EngineWrites;
 import dev.fleet.registry.LocalStore;
-import dev.fleet.registry.MachineRecord;
+import dev.fleet.schema.Presence;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.StorePort;
 import dev.fleet.registry.UnitRecord;
@@ -46,7 +46,7 @@ class EngineDecisionsTest {
     static final UnitFile SLEEP = UnitFile.parse("[Service]\nExecStart=/bin/sleep 1000\n");
 
     void machine(String id) {
-        registry.register(new MachineRecord(id, "10.0.0.1", Map.of(), "t", "s-" + id, 30));
+        registry.register(new Presence(id, "10.0.0.1", Map.of(), "t", "s-" + id, 30));
     }
 
     static List<String> keys(List<? extends Command> ops) {

@@ -1,7 +1,7 @@
 package dev.fleet.engine;
 
 import dev.fleet.registry.LocalStore;
-import dev.fleet.registry.MachineRecord;
+import dev.fleet.schema.Presence;
 import dev.fleet.registry.Registry;
 import dev.fleet.unit.DesiredState;
 import dev.fleet.unit.UnitFile;
@@ -42,7 +42,7 @@ class EngineRunnerTest {
     @Test
     void aRegistryChangeStartsAPassWithoutATick() {
         runner.start();
-        registry.register(new MachineRecord("m1", "", Map.of(), "t", "s", 30));
+        registry.register(new Presence("m1", "", Map.of(), "t", "s", 30));
         registry.putUnit("a.service", UnitFile.parse("[Service]\nExecStart=/bin/true\n"), DesiredState.LAUNCHED);
         runQueued();
         assertThat(registry.unit("a.service").orElseThrow().target()).isEqualTo("m1");

@@ -1,7 +1,7 @@
 package dev.fleet.engine;
 
 import dev.fleet.registry.LocalStore;
-import dev.fleet.registry.MachineRecord;
+import dev.fleet.schema.Presence;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitRecord;
 import dev.fleet.unit.DesiredState;
@@ -31,7 +31,7 @@ class EngineTest {
     }
 
     void machine(String id, String session, Map<String, String> metadata) {
-        registry.register(new MachineRecord(id, "10.0.0." + id.charAt(1), metadata, "t", session, 3));
+        registry.register(new Presence(id, "10.0.0." + id.charAt(1), metadata, "t", session, 3));
     }
 
     Map<String, Long> perMachine() {

@@ -1,5 +1,8 @@
 package dev.fleet.registry;
 
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Presence;
+import dev.fleet.schema.UnitState;
 import dev.fleet.unit.DesiredState;
 import dev.fleet.unit.UnitFile;
 import org.junit.jupiter.api.Test;
@@ -75,13 +78,13 @@ class RegistryTest {
 
     @Test
     void aSecondAgentWithTheSameMachineIdIsRefusedWhileTheFirstIsAlive() {
-        assertThat(registry.register(machine("m1", "s1", 3))).isInstanceOf(Registry.Presence.Registered.class);
-        assertThat(registry.register(machine("m1", "s1", 3))).isInstanceOf(Registry.Presence.Refreshed.class);
-        assertThat(registry.register(machine("m1", "s2", 3))).isInstanceOf(Registry.Presence.Refused.class);
+        assertThat(registry.register(machine("m1", "s1", 3))).isInstanceOf(Registry.Registration.Registered.class);
+        assertThat(registry.register(machine("m1", "s1", 3))).isInstanceOf(Registry.Registration.Refreshed.class);
+        assertThat(registry.register(machine("m1", "s2", 3))).isInstanceOf(Registry.Registration.Refused.class);
         clock.addAndGet(3_001);
         store.tick();
         assertThat(registry.machines()).isEmpty();
-        assertThat(registry.register(machine("m1", "s2", 3))).isInstanceOf(Registry.Presence.Registered.class);
+        assertThat(registry.register(machine("m1", "s2", 3))).isInstanceOf(Registry.Registration.Registered.class);
     }
 
     @Test
@@ -100,7 +103,7 @@ class RegistryTest {
 
     @Test
     void metadataIsStaticMergedWithDynamicAndTombstonesDelete() {
-        registry.register(new MachineRecord("m1", "10.0.0.1", Map.of("region", "eu", "disk", "ssd"), "1", "s", 30));
+        registry.register(new Presence("m1", "10.0.0.1", Map.of("region", "eu", "disk", "ssd"), "1", "s", 30));
         registry.patchMetadata(List.of(new Registry.MetadataChange("m1", "region", "us"),
                 new Registry.MetadataChange("m1", "disk", null), new Registry.MetadataChange("m1", "rack", "7")));
         assertThat(registry.machines()).singleElement().extracting(Machine::metadata)
@@ -109,17 +112,17 @@ class RegistryTest {
 
     @Test
     void agentPortResultAndInvocationIdRoundTripAndOldRecordsStillDecode() {
-        registry.register(new MachineRecord("m1", "10.0.0.1", Map.of(), "1", "s", 30, 4011));
+        registry.register(new Presence("m1", "10.0.0.1", Map.of(), "1", "s", 30, 4011));
         assertThat(registry.machineRecord("m1").orElseThrow().agentPort()).isEqualTo(4011);
-        assertThat(MachineRecord.decode("{\"id\":\"m2\",\"publicIP\":\"\",\"metadata\":{},\"ttl\":30}").agentPort()).isZero();
+        assertThat(dev.fleet.schema.Codec.readStoredPresence("{\"id\":\"m2\",\"publicIP\":\"\",\"metadata\":{},\"ttl\":30}").agentPort()).isZero();
         // a presence without a port encodes exactly as before the field existed (heartbeats compare values)
-        assertThat(new MachineRecord("m3", "", Map.of(), "", "s", 30).encode()).doesNotContain("agentPort");
+        assertThat(dev.fleet.schema.Codec.storedPresence(new Presence("m3", "", Map.of(), "", "s", 30))).doesNotContain("agentPort");
         registry.reportStates("m1", "s", List.of(new UnitState("a.service", "m1", SLEEP.hash(), "loaded", "failed", "failed",
                 true, "exit-code", "0123456789abcdef0123456789abcdef")), List.of());
         UnitState a = registry.state("a.service", "m1").orElseThrow();
         assertThat(a.result()).isEqualTo("exit-code");
         assertThat(a.invocationId()).isEqualTo("0123456789abcdef0123456789abcdef");
-        assertThat(UnitState.decode("b.service", "m1", "{\"hash\":\"h\",\"launched\":true}").result()).isEmpty();
+        assertThat(dev.fleet.schema.Codec.readStoredState("{\"hash\":\"h\",\"launched\":true}", "b.service", "m1").result()).isEmpty();
     }
 
     @Test
@@ -315,8 +318,8 @@ class RegistryTest {
                 .conflicted()).isFalse();
     }
 
-    static MachineRecord machine(String id, String session, long ttl) {
-        return new MachineRecord(id, "10.0.0.1", Map.of(), "test", session, ttl);
+    static Presence machine(String id, String session, long ttl) {
+        return new Presence(id, "10.0.0.1", Map.of(), "test", session, ttl);
     }
 
     static UnitState state(String unit, String machine, boolean launched) {

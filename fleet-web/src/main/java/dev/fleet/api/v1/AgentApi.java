@@ -1,8 +1,7 @@
 package dev.fleet.api.v1;
 
-import dev.fleet.registry.MachineRecord;
 import dev.fleet.registry.Registry;
-import dev.fleet.registry.UnitState;
+import dev.fleet.schema.UnitState;
 import dev.fleet.schema.Codec;
 import dev.fleet.schema.Presence;
 import dev.fleet.schema.Schedule;
@@ -53,13 +52,11 @@ public final class AgentApi {
         if (p.ttlSeconds() < MIN_TTL || p.ttlSeconds() > MAX_TTL) {
             return ApiResponse.error(400, "ttl must be between " + MIN_TTL + " and " + MAX_TTL + " seconds");
         }
-        MachineRecord m = new MachineRecord(machineId, p.publicIP(), p.metadata(), p.version(), p.session(), p.ttlSeconds(),
-                p.agentPort());
-        Registry.Presence presence = registry.register(m);
-        if (presence instanceof Registry.Presence.Refused r) {
+        Registry.Registration presence = registry.register(p);
+        if (presence instanceof Registry.Registration.Refused r) {
             return ApiResponse.error(409, r.message());
         }
-        return ApiResponse.empty(presence instanceof Registry.Presence.Registered ? 201 : 200);
+        return ApiResponse.empty(presence instanceof Registry.Registration.Registered ? 201 : 200);
     }
 
     /** DELETE machines/{id}?session=S: a clean shutdown; the engine moves the machine's units at once. */
@@ -93,7 +90,7 @@ public final class AgentApi {
         }
         StateReport report = Codec.readStateReport(text(req), machineId);
         List<UnitState> set = new ArrayList<>();
-        for (dev.fleet.schema.UnitState s : report.states()) {
+        for (UnitState s : report.states()) {
             String name = s.name();
             if (name == null || !UnitName.isValid(name)) {
                 return ApiResponse.error(400, "invalid unit name " + name);
@@ -108,7 +105,7 @@ public final class AgentApi {
                 return ApiResponse.error(400, "unit " + name + ": invocationID must be 32 hex digits");
             }
             set.add(new UnitState(name, machineId, s.hash(), s.loadState(), s.activeState(), s.subState(), s.launched(),
-                    s.result(), s.invocationId().toLowerCase(Locale.ROOT)));
+                    s.result(), s.invocationId().toLowerCase(Locale.ROOT))); // one spelling of an ID, whatever the agent sent
         }
         for (String name : report.removed()) {
             if (!UnitName.isValid(name)) {

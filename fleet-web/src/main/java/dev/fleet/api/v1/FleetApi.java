@@ -3,7 +3,7 @@ package dev.fleet.api.v1;
 import dev.fleet.registry.PutOutcome;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitRecord;
-import dev.fleet.registry.UnitState;
+import dev.fleet.schema.UnitState;
 import dev.fleet.schema.Codec;
 import dev.fleet.schema.Machine;
 import dev.fleet.schema.MetadataOp;
@@ -237,21 +237,15 @@ public final class FleetApi {
         String machine = req.first("machineID");
         String unit = req.first("unitName");
         List<UnitState> all = registry.states((u, m) -> (machine == null || machine.equals(m)) && (unit == null || unit.equals(u)));
-        List<dev.fleet.schema.UnitState> slice = new ArrayList<>();
-        page.slice(all).forEach(s -> slice.add(wire(s)));
-        return ApiResponse.json(200, Codec.statePage(new Page<>(slice, page.next(all.size()))));
+        return ApiResponse.json(200, Codec.statePage(new Page<>(page.slice(all), page.next(all.size()))));
     }
 
     private ApiResponse getState(String name) {
         return registry.states((u, m) -> u.equals(name)).stream().findFirst()
-                .map(s -> ApiResponse.json(200, Codec.state(wire(s))))
+                .map(s -> ApiResponse.json(200, Codec.state(s)))
                 .orElseGet(() -> ApiResponse.error(404, "unit state does not exist"));
     }
 
-    static dev.fleet.schema.UnitState wire(UnitState s) {
-        return new dev.fleet.schema.UnitState(s.name(), s.machineId(), s.hash(), s.loadState(), s.activeState(), s.subState(),
-                s.launched(), s.result(), s.invocationId());
-    }
 
     // ------------------------------------------------------------------ machines
 
@@ -263,9 +257,7 @@ public final class FleetApi {
             return ApiResponse.error(400, e.getMessage());
         }
         Registry.MachinePage machines = registry.machines(page.offset(), page.limit());
-        List<Machine> items = new ArrayList<>();
-        machines.machines().forEach(m -> items.add(new Machine(m.id(), m.publicIP(), m.metadata())));
-        return ApiResponse.json(200, Codec.machinePage(new Page<>(items, page.next(machines.total()))));
+        return ApiResponse.json(200, Codec.machinePage(new Page<>(machines.machines(), page.next(machines.total()))));
     }
 
     private ApiResponse patchMachines(ApiRequest req) {

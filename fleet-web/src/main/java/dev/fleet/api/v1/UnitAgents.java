@@ -2,10 +2,10 @@ package dev.fleet.api.v1;
 
 import static dev.fleet.json.Jsonp.JSON;
 
-import dev.fleet.registry.MachineRecord;
+import dev.fleet.schema.Presence;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitRecord;
-import dev.fleet.registry.UnitState;
+import dev.fleet.schema.UnitState;
 import dev.fleet.unit.DesiredState;
 import dev.fleet.unit.UnitName;
 import jakarta.json.JsonArrayBuilder;
@@ -217,7 +217,7 @@ public final class UnitAgents {
     }
 
     /** The agent URL of a machine, from its presence: validated IP literal and registered port only. */
-    static Target target(String machineId, MachineRecord m) {
+    static Target target(String machineId, Presence m) {
         if (m == null) {
             return new Target(machineId, null, "machine " + machineId + " is not present (its agent is gone; the engine moves its units)");
         }

@@ -100,10 +100,10 @@ class AgentApiTest {
         var a = registry.state("a.service", "m1").orElseThrow();
         assertThat(a.result()).isEqualTo("exit-code");
         assertThat(a.invocationId()).isEqualTo(inv.toLowerCase());
-        assertThat(dev.fleet.schema.Codec.state(FleetApi.wire(a))).contains("\"systemdResult\":\"exit-code\"")
+        assertThat(dev.fleet.schema.Codec.state(a)).contains("\"systemdResult\":\"exit-code\"")
                 .contains("\"systemdInvocationID\":\"" + inv.toLowerCase() + "\"");
         // omitted when empty, as every other field of fleet's entities
-        assertThat(dev.fleet.schema.Codec.state(FleetApi.wire(registry.state("b.service", "m1").orElseThrow())))
+        assertThat(dev.fleet.schema.Codec.state(registry.state("b.service", "m1").orElseThrow()))
                 .doesNotContain("systemdResult").doesNotContain("systemdInvocationID");
     }
 }

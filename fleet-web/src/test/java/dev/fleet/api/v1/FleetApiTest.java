@@ -1,9 +1,9 @@
 package dev.fleet.api.v1;
 
 import dev.fleet.registry.LocalStore;
-import dev.fleet.registry.MachineRecord;
+import dev.fleet.schema.Presence;
 import dev.fleet.registry.Registry;
-import dev.fleet.registry.UnitState;
+import dev.fleet.schema.UnitState;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -170,8 +170,8 @@ class FleetApiTest {
 
     @Test
     void statesAreSortedAndFiltered() {
-        registry.register(new MachineRecord("m1", "10.0.0.1", Map.of(), "t", "s1", 30));
-        registry.register(new MachineRecord("m2", "10.0.0.2", Map.of(), "t", "s2", 30));
+        registry.register(new Presence("m1", "10.0.0.1", Map.of(), "t", "s1", 30));
+        registry.register(new Presence("m2", "10.0.0.2", Map.of(), "t", "s2", 30));
         String hash = "1c6fb6f3684bafb0c173d8b8b957ceff031180c1";
         registry.reportStates("m2", "s2", List.of(new UnitState("b.service", "m2", hash, "loaded", "active", "running", true),
                 new UnitState("a.service", "m2", hash, "loaded", "active", "running", true)), List.of());
@@ -189,7 +189,7 @@ class FleetApiTest {
 
     @Test
     void machinesAndMetadataPatch() {
-        registry.register(new MachineRecord("m1", "10.0.0.1", Map.of("region", "eu"), "t", "s1", 30));
+        registry.register(new Presence("m1", "10.0.0.1", Map.of("region", "eu"), "t", "s1", 30));
         String ok = "[{\"op\":\"add\",\"path\":\"/m1/metadata/rack\",\"value\":{\"value\":\"7\"}},"
                 + "{\"op\":\"remove\",\"path\":\"/m1/metadata/region\"}]";
         ApiResponse patched = call("PATCH", "/fleet/v1/machines", "application/json", ok);

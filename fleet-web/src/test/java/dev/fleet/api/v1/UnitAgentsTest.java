@@ -4,9 +4,9 @@ import dev.fleet.engine.Engine;
 import dev.fleet.engine.EngineMetrics;
 import dev.fleet.json.Jsonp;
 import dev.fleet.registry.LocalStore;
-import dev.fleet.registry.MachineRecord;
+import dev.fleet.schema.Presence;
 import dev.fleet.registry.Registry;
-import dev.fleet.registry.UnitState;
+import dev.fleet.schema.UnitState;
 import dev.fleet.unit.DesiredState;
 import dev.fleet.unit.UnitFile;
 import jakarta.json.JsonObject;
@@ -29,7 +29,7 @@ class UnitAgentsTest {
     final UnitAgents agents = new UnitAgents(registry);
 
     void machine(String id, String ip, int port) {
-        registry.register(new MachineRecord(id, ip, Map.of(), "t", "s-" + id, 30, port));
+        registry.register(new Presence(id, ip, Map.of(), "t", "s-" + id, 30, port));
     }
 
     static JsonObject json(ApiResponse r) {
@@ -114,9 +114,9 @@ class UnitAgentsTest {
                 "fe80::1%eth0", "[::1]", "10.0.0.1#")) {
             assertThat(UnitAgents.ipLiteral(bad)).as(bad).isEmpty();
         }
-        assertThat(UnitAgents.target("m1", new MachineRecord("m1", "10.0.0.1", Map.of(), "", "s", 30)).problem())
+        assertThat(UnitAgents.target("m1", new Presence("m1", "10.0.0.1", Map.of(), "", "s", 30)).problem())
                 .contains("did not register an agentPort");
-        assertThat(UnitAgents.target("m1", new MachineRecord("m1", "example.com", Map.of(), "", "s", 30, 80)).problem())
+        assertThat(UnitAgents.target("m1", new Presence("m1", "example.com", Map.of(), "", "s", 30, 80)).problem())
                 .contains("no usable public IP");
         assertThat(UnitAgents.target("m1", null).problem()).contains("not present");
     }
