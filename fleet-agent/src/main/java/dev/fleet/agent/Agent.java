@@ -285,7 +285,7 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * SIGTERM/SIGINT (§4.6): stop and remove every unit, withdraw their states, deregister, so the
+     * SIGTERM/SIGINT: stop and remove every unit, withdraw their states, deregister, so the
      * engine moves the units at once instead of waiting for the TTL.
      */
     public void shutdownAndPurge() {

@@ -24,9 +24,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code fleet-agent}: the per-machine agent. Configuration as fleetd's (§4.11): {@code --config} file
+ * {@code fleet-agent}: the per-machine agent. Configuration as fleetd's: {@code --config} file
  * (default {@code /etc/fleet/fleet.conf}, optional unless given), {@code FLEET_*} environment
- * variables, then these options. Signals (§4.9): SIGTERM/SIGINT unload every unit and deregister;
+ * variables, then these options. Signals: SIGTERM/SIGINT unload every unit and deregister;
  * SIGHUP re-reads the configuration without touching units; SIGUSR1 dumps the agent's state.
  */
 @Command(name = "fleet-agent", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,

@@ -125,7 +125,7 @@ public final class Reconciler {
         return new Pass(tasks, List.copyOf(failures), millis);
     }
 
-    /** Unloads every unit (stop, disable, reset-failed, delete), repeating until none is left or {@code attempts} run out (§4.7 purge). */
+    /** Unloads every unit (stop, disable, reset-failed, delete), repeating until none is left or {@code attempts} run out. */
     public synchronized boolean purge(int attempts) {
         for (int i = 0; i < attempts && !current.isEmpty(); i++) {
             List<Task> unloads = current.keySet().stream().map(n -> (Task) new Task.Unload(n, "agent shutting down")).toList();

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Publishes the states of this machine's fleet units (§4.8) without polling systemd: states come
+ * Publishes the states of this machine's fleet units without polling systemd: states come
  * from systemd's signals ({@link #onSystemd}), changes are sent at once (coalesced: the changes that
  * arrive while one report is in flight go in the next), and everything is re-sent every
  * {@code republish} so that the states outlive no TTL. Only units the agent tracks (those in its units

@@ -96,7 +96,7 @@ public final class UnitsDirectory {
     }
 
     /**
-     * The unit files present, by name, with the hash of their contents (re-hashed from disk, §4.7). A
+     * The unit files present, by name, with the hash of their contents (re-hashed from disk). A
      * file that does not parse gets the hash {@code "unparsable"}, so the planner replaces or unloads
      * it. Anything that is not a regular file with a valid unit name is ignored (never followed).
      */

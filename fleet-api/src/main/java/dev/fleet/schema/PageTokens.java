@@ -6,7 +6,7 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * fleet's API v1 page token (§5.3), as the server writes it and fleetctl predicts it: URL-safe base64 of two
+ * fleet's API v1 page token, as the server writes it and fleetctl predicts it: URL-safe base64 of two
  * little-endian uint16 values, (limit, page). Example: limit 100, page 2 = {@code ZAACAA==}.
  */
 public final class PageTokens {

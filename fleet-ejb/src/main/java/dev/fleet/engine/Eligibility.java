@@ -13,7 +13,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-/** fleet's AbleToRun (§3.3): can a unit run on a machine, given who already runs there? */
+/** fleet's AbleToRun: can a unit run on a machine, given who already runs there? */
 final class Eligibility {
     private Eligibility() { }
 

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * fleet's engine reconciliation (§4.4, §4.5) as a pure, deterministic function of a snapshot: an unschedule
+ * fleet's engine reconciliation as a pure, deterministic function of a snapshot: an unschedule
  * pass over scheduled units, then a least-loaded schedule pass over unscheduled ones, both in unit-name order
  * (fleet used map order) on an in-memory state updated after every decision, so a batch spreads.
  *
@@ -67,7 +67,7 @@ public final class Placement {
         return !ClusterState.isGlobal(u) && ClusterState.active(u) && !st.held(u);
     }
 
-    /** fleet's first pass; units of inactive or vanished targets never entered the state (§4.4 loads). */
+    /** fleet's first pass; units of inactive or vanished targets never entered the state. */
     private void unschedulePass(boolean first) {
         for (Unit u : st.units.values()) {
             if (ClusterState.isGlobal(u)) {

@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * Why a unit has no machine, in one short deterministic sentence naming the constraint (fleet logged only
- * "no agents able to run job"; §10 asks for the reason). Only run for units that stay unplaced.
+ * "no agents able to run job"; its users asked for the reason). Only run for units that stay unplaced.
  */
 final class UnplaceableReason {
     /** Machines named in a per-machine summary before "+N more". */

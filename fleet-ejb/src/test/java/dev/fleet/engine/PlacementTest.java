@@ -401,7 +401,7 @@ class PlacementTest {
 
         @Test
         void displacedUnitGoesOnlyWhereItCanRunSoNoHealthyUnitIsEvicted() {
-            // fleet moved the replaced unit unchecked (§3.1): b-old would land on m2 next to c.service, which it
+            // fleet moved the replaced unit unchecked: b-old would land on m2 next to c.service, which it
             // conflicts with, and evict it. Here it goes to the least-loaded machine it can run on: m3.
             Plan p = plan(machines(m("m1"), m("m2"), m("m3")), on("a-new.service", req().replaces("b-old.service"), "m1"),
                     on("b-old.service", req().conflicts("c.service"), "m1"), on("c.service", "m2"),

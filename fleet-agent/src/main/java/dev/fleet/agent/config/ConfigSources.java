@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Merges fleet's configuration sources (§4.11): an INI file of global {@code key=value} lines, then
+ * Merges fleet's configuration sources: an INI file of global {@code key=value} lines, then
  * {@code FLEET_<KEY>} environment variables, then command-line options; a later source wins. Pure.
  *
  * <p>Keys: {@code endpoint}, {@code metadata}, {@code public_ip}, {@code agent_ttl},

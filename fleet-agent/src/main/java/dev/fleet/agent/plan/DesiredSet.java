@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The units this machine should have (§4.7 "desired set", §2.8 global units).
+ * The units this machine should have (fleet's "desired set" and its global units).
  *
  * <p>Rules:
  * <ul>

@@ -33,7 +33,7 @@ public record DesiredUnit(String name, String hash, DesiredState state, UnitFile
         return new DesiredUnit(name, contents.hash(), state, contents, Requirements.of(name, contents).global());
     }
 
-    /** True if loading this unit also enables it (§2.9: it has an {@code [Install]} section). */
+    /** True if loading this unit also enables it (it has an {@code [Install]} section, as in fleet). */
     public boolean enable() {
         return contents.hasSection("Install");
     }

@@ -11,7 +11,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * fleet's agent task table (§4.7), pure: from the desired set and the unit files present on this
+ * fleet's agent task table, pure: from the desired set and the unit files present on this
  * machine, the ordered tasks of one reconcile pass.
  *
  * <p>Per unit:

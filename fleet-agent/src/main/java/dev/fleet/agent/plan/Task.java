@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * One step of a reconcile pass, with a human-readable {@code reason}. The executor runs a plan's
- * tasks in order and stops at the first failure (§4.7).
+ * tasks in order and stops at the first failure.
  */
 public sealed interface Task {
 
