@@ -18,7 +18,7 @@ final class AgentVerbs {
     private AgentVerbs() {
     }
 
-    static final class Status extends Verbs.UnitCommand {
+    static final class Status extends UnitCommand {
         String output;
 
         Status() {
@@ -44,11 +44,11 @@ final class AgentVerbs {
             int code = Fleetctl.EXIT_OK;
             List<String> seen = new ArrayList<>();
             for (String a : args) {
-                String name = Verbs.mangle(a);
+                String name = UnitCommand.mangle(a);
                 if (seen.contains(name)) {
                     continue;
                 }
-                ApiClient.Response r = api().unitStatus(name);
+                ApiClient.Response r = unitStatus(name);
                 if (r.status() == 404) {
                     root.err.println("Unit " + name + " does not exist.");
                     code = Math.max(code, Fleetctl.EXIT_FAILURE);
@@ -63,7 +63,7 @@ final class AgentVerbs {
                     continue;
                 }
                 if (machines == null) {
-                    machines = Tables.machineIndex(api().machines());
+                    machines = Tables.machineIndex(machines());
                 }
                 AgentViews.Printed p = AgentViews.status(name, answer, machines);
                 if (!seen.isEmpty()) {
@@ -114,7 +114,7 @@ final class AgentVerbs {
             if (lines < 0 || lines > 10_000) {
                 throw new Fleetctl.Fail(Fleetctl.EXIT_USAGE, "--lines must be between 0 and 10000");
             }
-            String name = Verbs.mangle(args.get(0));
+            String name = UnitCommand.mangle(args.get(0));
             ApiClient.Response r = root.client().journal(name, lines, follow, machine, root.out);
             if (r == null) {
                 return Fleetctl.EXIT_OK;
@@ -131,7 +131,7 @@ final class AgentVerbs {
         }
     }
 
-    static final class Why extends Verbs.UnitCommand {
+    static final class Why extends UnitCommand {
         Why() {
             super("Explain why a unit is not placed or not running",
                     "The engine's reason for a unit without a machine; for a placed unit its desired and current state",
@@ -145,10 +145,10 @@ final class AgentVerbs {
                 root.err.println("One unit must be provided");
                 return Fleetctl.EXIT_FAILURE;
             }
-            String name = Verbs.mangle(args.get(0));
-            Optional<JsonObject> u = api().unit(name);
-            JsonArray states = u.isPresent() ? api().states(name) : JsonArray.EMPTY_JSON_ARRAY;
-            Map<String, JsonObject> machines = u.isPresent() ? Tables.machineIndex(api().machines()) : Map.of();
+            String name = UnitCommand.mangle(args.get(0));
+            Optional<JsonObject> u = unit(name);
+            JsonArray states = u.isPresent() ? states(name) : JsonArray.EMPTY_JSON_ARRAY;
+            Map<String, JsonObject> machines = u.isPresent() ? Tables.machineIndex(machines()) : Map.of();
             AgentViews.Printed p = AgentViews.why(name, u.orElse(null), states, machines);
             root.out.print(p.out());
             root.err.print(p.err());

@@ -35,14 +35,14 @@ public final class Fleetctl implements Callable<Integer> {
     /** A new verb by name (a switch, not a table of constructor references: those link and load every verb class). */
     static Verb newVerb(String name) {
         return switch (name) {
-            case "submit" -> new Verbs.Submit();
-            case "load" -> new Verbs.Load();
-            case "start" -> new Verbs.Start();
-            case "stop" -> new Verbs.Stop();
-            case "unload" -> new Verbs.Unload();
-            case "destroy" -> new Verbs.Destroy();
-            case "restart" -> new Verbs.Restart();
-            case "cat" -> new Verbs.Cat();
+            case "submit" -> new Submit();
+            case "load" -> new Load();
+            case "start" -> new Start();
+            case "stop" -> new Stop();
+            case "unload" -> new Unload();
+            case "destroy" -> new Destroy();
+            case "restart" -> new Restart();
+            case "cat" -> new Cat();
             case "status" -> new AgentVerbs.Status();
             case "journal" -> new AgentVerbs.Journal();
             case "why" -> new AgentVerbs.Why();

@@ -96,14 +96,14 @@ class FleetctlTest {
 
     @Test
     void manglingAndBlockAttempts() {
-        assertThat(Verbs.mangle("foo")).isEqualTo("foo.service");
-        assertThat(Verbs.mangle("a/b/bar.socket")).isEqualTo("bar.socket");
-        assertThat(Verbs.mangle("foo.target")).isEqualTo("foo.target.service");
-        assertThat(Verbs.mangle("web@1")).isEqualTo("web@1.service");
-        assertThat(Verbs.blockAttempts(true, 5)).isEqualTo(-1);
-        assertThat(Verbs.blockAttempts(false, 0)).isZero();
-        assertThat(Verbs.blockAttempts(false, -1)).isZero();
-        assertThat(Verbs.blockAttempts(false, 9999)).isEqualTo(9999);
+        assertThat(UnitCommand.mangle("foo")).isEqualTo("foo.service");
+        assertThat(UnitCommand.mangle("a/b/bar.socket")).isEqualTo("bar.socket");
+        assertThat(UnitCommand.mangle("foo.target")).isEqualTo("foo.target.service");
+        assertThat(UnitCommand.mangle("web@1")).isEqualTo("web@1.service");
+        assertThat(BlockOptions.blockAttempts(true, 5)).isEqualTo(-1);
+        assertThat(BlockOptions.blockAttempts(false, 0)).isZero();
+        assertThat(BlockOptions.blockAttempts(false, -1)).isZero();
+        assertThat(BlockOptions.blockAttempts(false, 9999)).isEqualTo(9999);
     }
 
     @Test
