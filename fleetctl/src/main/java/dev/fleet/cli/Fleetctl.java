@@ -43,13 +43,13 @@ public final class Fleetctl implements Callable<Integer> {
             case "destroy" -> new Destroy();
             case "restart" -> new Restart();
             case "cat" -> new Cat();
-            case "status" -> new AgentVerbs.Status();
-            case "journal" -> new AgentVerbs.Journal();
-            case "why" -> new AgentVerbs.Why();
+            case "status" -> new Status();
+            case "journal" -> new Journal();
+            case "why" -> new Why();
             case "list-units" -> new Lists.ListUnits();
             case "list-unit-files" -> new Lists.ListUnitFiles();
             case "list-machines" -> new Lists.ListMachines();
-            case "completion" -> new AgentVerbs.Completion();
+            case "completion" -> new Completion();
             case "version" -> new Version();
             case "verify" -> new Verify();
             case "help" -> new Help();
