@@ -1,9 +1,6 @@
 package dev.fleet.cli;
 
 import dev.fleet.model.FleetVersion;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonValue;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -214,12 +211,6 @@ public final class Fleetctl implements Callable<Integer> {
             }
             return found;
         }
-    }
-
-    static JsonArray toArray(List<? extends JsonValue> values) {
-        JsonArrayBuilder b = Json.provider().createArrayBuilder();
-        values.forEach(b::add);
-        return b.build();
     }
 
     /** Builds the command line; out and err are where all output goes (tests pass buffers). */
