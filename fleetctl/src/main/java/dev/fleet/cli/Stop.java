@@ -2,36 +2,21 @@ package dev.fleet.cli;
 
 import jakarta.json.JsonObject;
 
-import java.util.ArrayList;
-import java.util.List;
-
-/** stop: desired state loaded for launched units (global ones always). */
+/** stop: desired state loaded for launched units (global ones always); an inactive unit is an error. */
 final class Stop extends StoppingCommand {
     Stop() {
-        super("Instruct systemd to stop one or more units in the cluster");
+        super("Instruct systemd to stop one or more units in the cluster", "loaded", "stop", "stopped");
     }
 
     @Override
-    public Integer call() {
-        List<JsonObject> units = unitsToActOn();
-        if (units == null) {
-            return Fleetctl.EXIT_OK;
+    boolean actsOn(JsonObject u) {
+        if (Tables.isGlobal(u)) {
+            return true;
         }
-        List<JsonObject> stopping = new ArrayList<>();
-        for (JsonObject u : units) {
-            String name = u.getString("name");
-            if (!Tables.isGlobal(u)) {
-                String cs = u.getString("currentState", "inactive");
-                if (cs.equals("inactive")) {
-                    root.err.println("Unable to stop unit " + name + " in state inactive");
-                    return Fleetctl.EXIT_FAILURE;
-                }
-                if (cs.equals("loaded")) {
-                    continue;
-                }
-            }
-            stopping.add(u);
+        String cs = u.getString("currentState", "inactive");
+        if (cs.equals("inactive")) {
+            throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Unable to stop unit " + u.getString("name") + " in state inactive");
         }
-        return setAndWait(stopping, "loaded", "stop", "stopped");
+        return !cs.equals("loaded");
     }
 }
