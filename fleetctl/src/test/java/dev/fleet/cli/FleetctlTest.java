@@ -8,8 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,13 +32,14 @@ class FleetctlTest {
     }
 
     int run(String... args) {
-        List<String> all = new ArrayList<>(List.of("--endpoint=" + fleet.url(), "--request-timeout=2"));
-        all.addAll(List.of(args));
-        return runRaw(all.toArray(String[]::new));
+        return keep(Captured.against(fleet, args));
     }
 
     int runRaw(String... args) {
-        Captured r = Captured.run(args);
+        return keep(Captured.run(args));
+    }
+
+    private int keep(Captured r) {
         out = r.out();
         err = r.err();
         return r.code();
