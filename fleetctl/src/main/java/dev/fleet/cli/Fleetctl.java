@@ -1,9 +1,6 @@
 package dev.fleet.cli;
 
 import dev.fleet.model.FleetVersion;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonValue;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -35,21 +32,21 @@ public final class Fleetctl implements Callable<Integer> {
     /** A new verb by name (a switch, not a table of constructor references: those link and load every verb class). */
     static Verb newVerb(String name) {
         return switch (name) {
-            case "submit" -> new Verbs.Submit();
-            case "load" -> new Verbs.Load();
-            case "start" -> new Verbs.Start();
-            case "stop" -> new Verbs.Stop();
-            case "unload" -> new Verbs.Unload();
-            case "destroy" -> new Verbs.Destroy();
-            case "restart" -> new Verbs.Restart();
-            case "cat" -> new Verbs.Cat();
-            case "status" -> new AgentVerbs.Status();
-            case "journal" -> new AgentVerbs.Journal();
-            case "why" -> new AgentVerbs.Why();
+            case "submit" -> new Submit();
+            case "load" -> new Load();
+            case "start" -> new Start();
+            case "stop" -> new Stop();
+            case "unload" -> new Unload();
+            case "destroy" -> new Destroy();
+            case "restart" -> new Restart();
+            case "cat" -> new Cat();
+            case "status" -> new Status();
+            case "journal" -> new Journal();
+            case "why" -> new Why();
             case "list-units" -> new Lists.ListUnits();
             case "list-unit-files" -> new Lists.ListUnitFiles();
             case "list-machines" -> new Lists.ListMachines();
-            case "completion" -> new AgentVerbs.Completion();
+            case "completion" -> new Completion();
             case "version" -> new Version();
             case "verify" -> new Verify();
             case "help" -> new Help();
@@ -214,12 +211,6 @@ public final class Fleetctl implements Callable<Integer> {
             }
             return found;
         }
-    }
-
-    static JsonArray toArray(List<? extends JsonValue> values) {
-        JsonArrayBuilder b = Json.provider().createArrayBuilder();
-        values.forEach(b::add);
-        return b.build();
     }
 
     /** Builds the command line; out and err are where all output goes (tests pass buffers). */

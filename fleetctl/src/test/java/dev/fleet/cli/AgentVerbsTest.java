@@ -13,7 +13,6 @@ import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -44,9 +43,7 @@ class AgentVerbsTest {
     }
 
     int run(String... args) {
-        List<String> all = new ArrayList<>(List.of("--endpoint=" + fleet.url(), "--request-timeout=2"));
-        all.addAll(List.of(args));
-        Captured r = Captured.run(all.toArray(String[]::new));
+        Captured r = Captured.against(fleet, args);
         out = r.out();
         err = r.err();
         return r.code();

@@ -8,8 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,13 +32,14 @@ class FleetctlTest {
     }
 
     int run(String... args) {
-        List<String> all = new ArrayList<>(List.of("--endpoint=" + fleet.url(), "--request-timeout=2"));
-        all.addAll(List.of(args));
-        return runRaw(all.toArray(String[]::new));
+        return keep(Captured.against(fleet, args));
     }
 
     int runRaw(String... args) {
-        Captured r = Captured.run(args);
+        return keep(Captured.run(args));
+    }
+
+    private int keep(Captured r) {
         out = r.out();
         err = r.err();
         return r.code();
@@ -96,14 +95,14 @@ class FleetctlTest {
 
     @Test
     void manglingAndBlockAttempts() {
-        assertThat(Verbs.mangle("foo")).isEqualTo("foo.service");
-        assertThat(Verbs.mangle("a/b/bar.socket")).isEqualTo("bar.socket");
-        assertThat(Verbs.mangle("foo.target")).isEqualTo("foo.target.service");
-        assertThat(Verbs.mangle("web@1")).isEqualTo("web@1.service");
-        assertThat(Verbs.blockAttempts(true, 5)).isEqualTo(-1);
-        assertThat(Verbs.blockAttempts(false, 0)).isZero();
-        assertThat(Verbs.blockAttempts(false, -1)).isZero();
-        assertThat(Verbs.blockAttempts(false, 9999)).isEqualTo(9999);
+        assertThat(UnitCommand.mangle("foo")).isEqualTo("foo.service");
+        assertThat(UnitCommand.mangle("a/b/bar.socket")).isEqualTo("bar.socket");
+        assertThat(UnitCommand.mangle("foo.target")).isEqualTo("foo.target.service");
+        assertThat(UnitCommand.mangle("web@1")).isEqualTo("web@1.service");
+        assertThat(BlockOptions.blockAttempts(true, 5)).isEqualTo(-1);
+        assertThat(BlockOptions.blockAttempts(false, 0)).isZero();
+        assertThat(BlockOptions.blockAttempts(false, -1)).isZero();
+        assertThat(BlockOptions.blockAttempts(false, 9999)).isEqualTo(9999);
     }
 
     @Test
