@@ -118,7 +118,7 @@ public final class DevCluster implements AutoCloseable {
             return this;
         }
 
-        /** Where node data and logs go (default: target/it-work/INSTANCE under the repository, or FLEET_DEV_HOME). */
+        /** Where node data and logs go (default: fleet-testkit/target/it-work/devcluster-INSTANCE in the repository). */
         public Builder workDir(Path dir) {
             this.workDir = dir;
             return this;
@@ -212,7 +212,7 @@ public final class DevCluster implements AutoCloseable {
         String cgroupParent = "fleet-" + instance;
         Cgroups.create(ledger, cgroupParent);
         Path work = b.workDir != null ? b.workDir
-                : FleetCluster.repositoryRoot().resolve("arquillian-tests/target/it-work/devcluster-" + instance);
+                : FleetCluster.repositoryRoot().resolve("fleet-testkit/target/it-work/devcluster-" + instance);
         // A fresh cluster each time: an earlier run's RAFT log names other ports.
         for (int i = 1; i <= b.nodes; i++) {
             Path old = work.resolve("n" + i);

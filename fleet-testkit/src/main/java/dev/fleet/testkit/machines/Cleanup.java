@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code bin/fleet-dev cleanup}: tears down every recorded instance from its ledger alone. Uses nothing but the
- * JDK, so it runs from {@code arquillian-tests/target/classes} without the rest of the class path (CI's EXIT trap).
+ * JDK, so it runs from {@code fleet-testkit/target/classes} without the rest of the class path (CI's EXIT trap).
  */
 public final class Cleanup {
     private Cleanup() { }
