@@ -84,9 +84,10 @@ public final class DevCluster implements AutoCloseable {
             return this;
         }
 
+        /** 1..7 nodes; 0 only for bare machines ({@code agents(false)}), e.g. for a test of a systemd client. */
         public Builder nodes(int n) {
-            if (n < 1 || n > 7) {
-                throw new IllegalArgumentException("nodes: 1..7, not " + n);
+            if (n < 0 || n > 7) {
+                throw new IllegalArgumentException("nodes: 0..7, not " + n);
             }
             this.nodes = n;
             return this;
@@ -143,6 +144,9 @@ public final class DevCluster implements AutoCloseable {
         }
 
         public DevCluster start() throws Exception {
+            if (nodes == 0 && startAgents && machines > 0) {
+                throw new IllegalArgumentException("agents need a node to talk to: nodes(0) only with agents(false)");
+            }
             Instance claimed = claim(instance, net);
             DevCluster c = new DevCluster(this, claimed.name(), claimed.ledger());
             try {
@@ -487,6 +491,7 @@ public final class DevCluster implements AutoCloseable {
         }
         problems.addAll(Ledger.teardown(ledger.dir(), Duration.ofSeconds(30)));
         Ledger.forget(ledger.dir(), problems);
+        Cleanup.removeNspawnLeftovers();
         if (shutdownHook != null && !Thread.currentThread().equals(shutdownHook)) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
