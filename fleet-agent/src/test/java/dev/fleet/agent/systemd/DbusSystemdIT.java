@@ -24,10 +24,14 @@ import org.junit.jupiter.api.Test;
 
 import dev.fleet.agent.systemd.SystemdPort.SystemdException;
 import dev.fleet.agent.systemd.SystemdPort.UnitState;
+import dev.fleet.testkit.machines.DevCluster;
+import dev.fleet.testkit.machines.SystemdMachine;
 
 /**
- * {@link DbusSystemd} against a real systemd: a machine booted with systemd-nspawn ({@link NspawnMachine}),
- * reached from the host through its system bus. Skipped unless root with systemd-nspawn.
+ * {@link DbusSystemd} against a real systemd: one bare machine of the test kit ({@link DevCluster} with no node and
+ * no agent: a {@link SystemdMachine}, systemd-nspawn on an overlay of {@code /}, recorded under /run/fleet-machines
+ * like every machine of the kit), reached from the host through its system bus. Skipped unless the host can boot
+ * machines ({@link SystemdMachine#unavailableBecause()}: root with systemd-nspawn).
  */
 class DbusSystemdIT {
 
@@ -35,7 +39,8 @@ class DbusSystemdIT {
     /** Unit files live here inside the machine (its own tmpfs), written by the host through /proc/<pid1>/root. */
     private static final String UNIT_DIR = "/run/fleet-dbus-it";
 
-    private static NspawnMachine machine;
+    private static DevCluster cluster;
+    private static SystemdMachine machine;
     private static DbusSystemd systemd;
     private static final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
 
@@ -43,11 +48,13 @@ class DbusSystemdIT {
     }
 
     @BeforeAll
-    static void bootMachine() throws IOException {
-        Optional<String> unavailable = NspawnMachine.unavailableBecause();
+    static void bootMachine() throws Exception {
+        Optional<String> unavailable = SystemdMachine.unavailableBecause();
         assumeTrue(unavailable.isEmpty(), () -> "no systemd machine: " + unavailable.orElse(""));
         long t0 = System.nanoTime();
-        machine = NspawnMachine.boot(Long.toString(ProcessHandle.current().pid()));
+        // fleet-agent must not run in it: this test is the only client of the machine's systemd
+        cluster = DevCluster.builder().nodes(0).machines(1).agents(false).start();
+        machine = cluster.machine("m1");
         System.out.printf("[measure] machine %s booted to running in %d ms%n", machine.name(), (System.nanoTime() - t0) / 1_000_000);
         Files.createDirectories(machine.hostPath(UNIT_DIR));
         systemd = DbusSystemd.connect(machine.busAddress());
@@ -56,11 +63,14 @@ class DbusSystemdIT {
 
     @AfterAll
     static void tearDown() {
-        if (systemd != null) {
-            systemd.close();
-        }
-        if (machine != null) {
-            machine.close();
+        try {
+            if (systemd != null) {
+                systemd.close();
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close(); // the machine, its bridge, cgroups and records
+            }
         }
     }
 
@@ -87,7 +97,7 @@ class DbusSystemdIT {
         assertThat(Long.parseLong(props.get("ActiveEnterTimestamp"))).isPositive();
         assertThat(props.get("ControlGroup")).isEqualTo("/system.slice/" + unit);
         String mainPid = props.get("MainPID");
-        assertThat(machine.exec("cat", "/proc/" + mainPid + "/cmdline")).contains("sleep");
+        assertThat(machine.exec("cat", "/proc/" + mainPid + "/cmdline").output()).contains("sleep");
 
         assertThat(systemd.states(List.of(unit))).containsEntry(unit, new UnitState(unit, "loaded", "active", "running", "", ""));
 

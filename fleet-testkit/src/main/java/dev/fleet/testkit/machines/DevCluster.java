@@ -84,9 +84,10 @@ public final class DevCluster implements AutoCloseable {
             return this;
         }
 
+        /** 1..7 nodes; 0 only for bare machines ({@code agents(false)}), e.g. for a test of a systemd client. */
         public Builder nodes(int n) {
-            if (n < 1 || n > 7) {
-                throw new IllegalArgumentException("nodes: 1..7, not " + n);
+            if (n < 0 || n > 7) {
+                throw new IllegalArgumentException("nodes: 0..7, not " + n);
             }
             this.nodes = n;
             return this;
@@ -118,7 +119,7 @@ public final class DevCluster implements AutoCloseable {
             return this;
         }
 
-        /** Where node data and logs go (default: target/it-work/INSTANCE under the repository, or FLEET_DEV_HOME). */
+        /** Where node data and logs go (default: fleet-testkit/target/it-work/devcluster-INSTANCE in the repository). */
         public Builder workDir(Path dir) {
             this.workDir = dir;
             return this;
@@ -143,6 +144,9 @@ public final class DevCluster implements AutoCloseable {
         }
 
         public DevCluster start() throws Exception {
+            if (nodes == 0 && startAgents && machines > 0) {
+                throw new IllegalArgumentException("agents need a node to talk to: nodes(0) only with agents(false)");
+            }
             Instance claimed = claim(instance, net);
             DevCluster c = new DevCluster(this, claimed.name(), claimed.ledger());
             try {
@@ -212,7 +216,7 @@ public final class DevCluster implements AutoCloseable {
         String cgroupParent = "fleet-" + instance;
         Cgroups.create(ledger, cgroupParent);
         Path work = b.workDir != null ? b.workDir
-                : FleetCluster.repositoryRoot().resolve("arquillian-tests/target/it-work/devcluster-" + instance);
+                : FleetCluster.repositoryRoot().resolve("fleet-testkit/target/it-work/devcluster-" + instance);
         // A fresh cluster each time: an earlier run's RAFT log names other ports.
         for (int i = 1; i <= b.nodes; i++) {
             Path old = work.resolve("n" + i);
@@ -487,6 +491,7 @@ public final class DevCluster implements AutoCloseable {
         }
         problems.addAll(Ledger.teardown(ledger.dir(), Duration.ofSeconds(30)));
         Ledger.forget(ledger.dir(), problems);
+        Cleanup.removeNspawnLeftovers();
         if (shutdownHook != null && !Thread.currentThread().equals(shutdownHook)) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code bin/fleet-dev cleanup}: tears down every recorded instance from its ledger alone. Uses nothing but the
- * JDK, so it runs from {@code arquillian-tests/target/classes} without the rest of the class path (CI's EXIT trap).
+ * JDK, so it runs from {@code fleet-testkit/target/classes} without the rest of the class path (CI's EXIT trap).
  */
 public final class Cleanup {
     private Cleanup() { }
@@ -62,19 +62,27 @@ public final class Cleanup {
                 out.println("cannot list " + Ledger.STATE_ROOT + ": " + e);
             }
         }
-        if (Ledger.instances(Ledger.STATE_ROOT).isEmpty()) {
-            // nspawn leaves these empty on the host; only rmdir, and only while no machine of ours runs
-            for (String d : List.of("/run/systemd/nspawn/locks", "/run/systemd/nspawn/propagate", "/run/systemd/nspawn")) {
-                try {
-                    Files.deleteIfExists(Path.of(d));
-                } catch (IOException inUse) {
-                    // not empty: someone else's machine
-                }
-            }
-        }
+        removeNspawnLeftovers();
         if (instances.isEmpty()) {
             out.println("no recorded instance");
         }
         return ok;
+    }
+
+    /**
+     * nspawn leaves {@code /run/systemd/nspawn/{locks,propagate}} empty on the host: once no instance is recorded any
+     * more, they are rmdir'ed (only rmdir: a directory that is not empty belongs to someone else's machine).
+     */
+    static void removeNspawnLeftovers() {
+        if (!Ledger.instances(Ledger.STATE_ROOT).isEmpty()) {
+            return;
+        }
+        for (String d : List.of("/run/systemd/nspawn/locks", "/run/systemd/nspawn/propagate", "/run/systemd/nspawn")) {
+            try {
+                Files.deleteIfExists(Path.of(d));
+            } catch (IOException inUse) {
+                // not empty: someone else's machine
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -59,6 +60,28 @@ public final class SystemdMachine implements AutoCloseable {
             w.add(unitName);
             return new Spec(name, index, u, w);
         }
+    }
+
+    /**
+     * Why machines cannot be booted on this host, or empty when they can: tests that need one skip themselves with
+     * this reason (root, systemd-nspawn, a hybrid cgroup layout and iproute2 are needed).
+     */
+    public static Optional<String> unavailableBecause() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return Optional.of("needs root");
+        }
+        if (Stream.of("/usr/bin/systemd-nspawn", "/bin/systemd-nspawn").noneMatch(p -> Files.isExecutable(Path.of(p)))) {
+            return Optional.of("systemd-nspawn missing (apt-get install --no-install-recommends systemd-container)");
+        }
+        if (!Files.isDirectory(Cgroups.V1_SYSTEMD) || !Files.isDirectory(Cgroups.UNIFIED)) {
+            return Optional.of("needs cgroups mounted in hybrid mode (" + Cgroups.V1_SYSTEMD + " and " + Cgroups.UNIFIED + ")");
+        }
+        try {
+            ipCommand();
+        } catch (IllegalStateException e) {
+            return Optional.of(e.getMessage());
+        }
+        return Optional.empty();
     }
 
     public static Spec spec(String name, int index) {
@@ -125,6 +148,11 @@ public final class SystemdMachine implements AutoCloseable {
         Path[] cg = Cgroups.create(ledger, cgroupParent + "/" + spec.name());
         ledger.recordFile(console);
         ledger.recordFile(root.resolveSibling(".#root.lck")); // nspawn's lock file beside the root directory
+        // what nspawn removes itself on an orderly exit, but not when teardown SIGKILLs it: its lock on the root's
+        // inode (named by the overlay's device and inode number) and its mount propagation directory
+        ledger.recordFile(Path.of("/run/systemd/nspawn/locks",
+                "inode-" + Files.getAttribute(root, "unix:dev") + ":" + Files.getAttribute(root, "unix:ino")));
+        ledger.recordDir(Path.of("/run/systemd/nspawn/propagate", nspawnName(net, spec.name())));
         String veth = "vb-" + nspawnName(net, spec.name());
         if (veth.length() <= 15) { // longer, nspawn shortens it with a hash of its own, and the namespace's end takes it along
             ledger.recordVeth(veth);
@@ -290,6 +318,15 @@ public final class SystemdMachine implements AutoCloseable {
     /** The machine's root as the host sees it (writes land in the machine's upper layer). */
     public Path rootPath() {
         return Path.of("/proc", Long.toString(pid1), "root");
+    }
+
+    /** The host's view of an absolute path inside the machine, e.g. {@code /run/units} (through {@link #rootPath()}). */
+    public Path hostPath(String pathInMachine) {
+        Path inside = Path.of(pathInMachine);
+        if (!inside.isAbsolute() || !inside.normalize().equals(inside)) {
+            throw new IllegalArgumentException("absolute, normalized path required: " + pathInMachine);
+        }
+        return rootPath().resolve(pathInMachine.substring(1));
     }
 
     /** The machine's system bus, for busctl or dbus-java on the host (the path is well under 108 bytes). */
