@@ -1,13 +1,10 @@
 package dev.fleet.testkit;
 
-import jakarta.json.Json;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonNumber;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
+import dev.fleet.schema.Codec;
+import dev.fleet.schema.Presence;
+import dev.fleet.schema.Schedule;
+import dev.fleet.schema.StateReport;
+import dev.fleet.schema.UnitState;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,7 +56,10 @@ import java.util.function.Supplier;
  * (1 s doubling, at most 60 s); a state report answered 409 triggers a heartbeat at once (which registers anew).
  *
  * <p><b>Cost.</b> Machines share a {@link Pool}: one {@link HttpClient} (asynchronous requests, so no thread waits
- * on a long poll) and one small timer pool; short requests are limited to a number in flight. {@link Mode#PRESENCE}
+ * on a long poll) and one small timer pool; short requests are limited to a number in flight. This is the one place
+ * in the kit that does not use {@code FleetClient}'s blocking transport: a thousand machines each holding a 75 s
+ * schedule long poll would need a thousand blocked threads; the bodies it sends and reads still go through
+ * {@link Codec} (registration, state report, schedule), so no JSON is spelled here. {@link Mode#PRESENCE}
  * machines only heartbeat (for scale benchmarks).
  */
 public final class SimulatedMachine {
@@ -314,10 +314,7 @@ public final class SimulatedMachine {
                 nextHeartbeat = null;
             }
         }
-        JsonObjectBuilder md = Json.createObjectBuilder();
-        metadata.forEach(md::add);
-        String body = Json.createObjectBuilder().add("session", session).add("publicIP", publicIP).add("metadata", md)
-                .add("version", "simulated").add("ttl", ttlSeconds).build().toString();
+        String body = Codec.registration(new Presence(id, publicIP, metadata, "simulated", session, ttlSeconds));
         int ep = endpoint.get();
         long sent = System.nanoTime();
         send(ep, "PUT", base, body, shortTimeout, true).whenComplete((r, e) -> onHeartbeat(ep, sent, r, e));
@@ -447,7 +444,12 @@ public final class SimulatedMachine {
                 }
                 if (e == null && r.statusCode() == 200) {
                     pollFailures = 0;
-                    JsonObject o = FleetV1Client.parseObject(r.body());
+                    Schedule o;
+                    try {
+                        o = Codec.readSchedule(r.body());
+                    } catch (RuntimeException bad) { // SchemaException, or JSON-P's parsing exception
+                        o = null;
+                    }
                     if (o == null) {
                         event("schedule answer is not JSON: " + r.body());
                         delay = 1000;
@@ -470,21 +472,18 @@ public final class SimulatedMachine {
     }
 
     /** Applies a schedule answer (caller holds the lock). */
-    private void apply(JsonObject o, long epochAtSend) {
-        long index = o.get("index") instanceof JsonNumber n ? n.longValue() : -1;
+    private void apply(Schedule o, long epochAtSend) {
+        long index = o.index();
         if (index < scheduleIndex) {
             return; // an older picture (a lagging node): the loop polls again from what we have
         }
         scheduleIndex = index;
         Map<String, String[]> next = new TreeMap<>();
-        if (o.get("units") instanceof JsonArray a) {
-            for (JsonValue v : a) {
-                JsonObject u = v.asJsonObject();
-                if (u.getBoolean("global", false)) {
-                    continue;
-                }
-                next.put(str(u, "name"), new String[] {str(u, "hash"), str(u, "desiredState")});
+        for (Schedule.Entry u : o.units()) {
+            if (u.global()) {
+                continue;
             }
+            next.put(u.name(), new String[] {u.hash(), u.desiredState()});
         }
         long now = System.nanoTime();
         boolean mayAcquire = !fenced && epochAtSend == epoch;
@@ -534,18 +533,14 @@ public final class SimulatedMachine {
             reportDirty = false;
             reportInFlight = true;
             heartbeatsSinceReport = 0;
-            JsonArrayBuilder states = Json.createArrayBuilder();
+            List<UnitState> states = new ArrayList<>();
             for (MutableHold h : held.values()) {
                 boolean launched = "launched".equals(h.desired);
-                states.add(Json.createObjectBuilder().add("name", h.unit).add("hash", h.hash).add("loadState", "loaded")
-                        .add("activeState", launched ? "active" : "inactive").add("subState", launched ? "running" : "dead")
-                        .add("launched", launched));
+                states.add(new UnitState(h.unit, id, h.hash, "loaded", launched ? "active" : "inactive",
+                        launched ? "running" : "dead", launched));
             }
             removedSent = new LinkedHashSet<>(pendingRemoved);
-            JsonArrayBuilder removed = Json.createArrayBuilder();
-            removedSent.forEach(removed::add);
-            body = Json.createObjectBuilder().add("session", session).add("states", states).add("removed", removed)
-                    .build().toString();
+            body = Codec.stateReport(new StateReport(session, states, List.copyOf(removedSent)));
             ep = endpoint.get();
         }
         send(ep, "PUT", base + "/states", body, shortTimeout, true).whenComplete((r, e) -> {
@@ -617,10 +612,6 @@ public final class SimulatedMachine {
             events.remove(0);
         }
         events.add(String.format(Locale.ROOT, "%8.3f %s %s", pool.seconds(System.nanoTime()), id, what));
-    }
-
-    private static String str(JsonObject o, String key) {
-        return o.get(key) instanceof JsonString s ? s.getString() : null;
     }
 
     private static final class MutableHold {
