@@ -1,5 +1,6 @@
 package dev.fleet.testkit;
 
+import dev.fleet.client.FleetClient;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
@@ -128,7 +129,7 @@ public final class FleetV1Client {
         if (desiredState != null) {
             body.add("desiredState", desiredState);
         }
-        return send("PUT", "/fleet/v1/units/" + segment(name), body.build().toString());
+        return send("PUT", "/fleet/v1/units/" + FleetClient.segment(name), body.build().toString());
     }
 
     /** Sets only the desired state of an existing unit (fleetctl's "set state"). */
@@ -138,7 +139,7 @@ public final class FleetV1Client {
 
     /** {@code GET /fleet/v1/units/NAME}; empty on 404. */
     public Optional<Unit> getUnit(String name) throws IOException {
-        Response r = send("GET", "/fleet/v1/units/" + segment(name), null);
+        Response r = send("GET", "/fleet/v1/units/" + FleetClient.segment(name), null);
         if (r.status() == 404) {
             return Optional.empty();
         }
@@ -147,7 +148,7 @@ public final class FleetV1Client {
 
     /** {@code DELETE /fleet/v1/units/NAME}; returns the status (204, 404). */
     public int deleteUnit(String name) throws IOException {
-        return send("DELETE", "/fleet/v1/units/" + segment(name), null).status();
+        return send("DELETE", "/fleet/v1/units/" + FleetClient.segment(name), null).status();
     }
 
     /** Every unit (sorted by name), following {@code nextPageToken} to the end. */
@@ -323,21 +324,6 @@ public final class FleetV1Client {
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
-    /** A unit name as one URL path segment. */
-    static String segment(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xff);
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '.' || c == '_' || c == '~' || c == '@' || c == ':') {
-                sb.append(c);
-            } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit((c >> 4) & 0xf, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-            }
-        }
-        return sb.toString();
-    }
 
     static JsonObject parseObject(String body) {
         String t = body == null ? "" : body.strip();

@@ -9,7 +9,6 @@ import dev.fleet.schema.StateReport;
 import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -36,16 +35,12 @@ public final class AgentApi {
         this.registry = registry;
     }
 
-    private static String text(ApiRequest req) {
-        return new String(req.body(), StandardCharsets.UTF_8);
-    }
-
     /** PUT machines/{id}: register, or refresh this agent's registration (heartbeat). */
     public ApiResponse register(String machineId, ApiRequest req) {
         if (!MACHINE_ID.matcher(machineId).matches()) {
             return ApiResponse.error(400, "invalid machine ID");
         }
-        Presence p = Codec.readRegistration(text(req), machineId);
+        Presence p = Codec.readRegistration(req.text(), machineId);
         if (p.session() == null || p.session().isEmpty() || p.session().length() > 128) {
             return ApiResponse.error(400, "session is required (1 to 128 characters)");
         }
@@ -88,7 +83,7 @@ public final class AgentApi {
         if (!MACHINE_ID.matcher(machineId).matches()) {
             return ApiResponse.error(400, "invalid machine ID");
         }
-        StateReport report = Codec.readStateReport(text(req), machineId);
+        StateReport report = Codec.readStateReport(req.text(), machineId);
         List<UnitState> set = new ArrayList<>();
         for (UnitState s : report.states()) {
             String name = s.name();

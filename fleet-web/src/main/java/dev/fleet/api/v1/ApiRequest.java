@@ -14,6 +14,11 @@ public record ApiRequest(String method, String rawPath, String rawQuery, List<St
         body = body == null ? new byte[0] : body;
     }
 
+    /** The body as text (the codec reads JSON from text; bytes that are not UTF-8 become U+FFFD). */
+    public String text() {
+        return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Query parameters, decoded, every value kept in order. */
     public Map<String, List<String>> query() {
         Map<String, List<String>> out = new LinkedHashMap<>();

@@ -150,7 +150,7 @@ public final class FleetApi {
         if (!isJson(req.contentTypes())) {
             return ApiResponse.error(415, "expected Content-Type \"application/json\"");
         }
-        Unit body = Codec.readUnit(new String(req.body(), StandardCharsets.UTF_8));
+        Unit body = Codec.readUnit(req.text());
         String bodyName = body.name();
         String desiredText = body.desiredState();
         List<UnitOption> options = body.options();
@@ -262,7 +262,7 @@ public final class FleetApi {
 
     private ApiResponse patchMachines(ApiRequest req) {
         List<Registry.MetadataChange> changes = new ArrayList<>();
-        for (MetadataOp o : Codec.readMetadataPatch(new String(req.body(), StandardCharsets.UTF_8))) { // validate all, then apply all
+        for (MetadataOp o : Codec.readMetadataPatch(req.text())) { // validate all, then apply all
             String op = o.op();
             String path = o.path();
             if (!"add".equals(op) && !"remove".equals(op) && !"replace".equals(op)) {
