@@ -1,6 +1,6 @@
 package dev.fleet.cli;
 
-import dev.fleet.client.JsonHttp;
+import dev.fleet.client.FleetClient;
 import dev.fleet.schema.PageTokens;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
@@ -8,14 +8,11 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,8 +20,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * fleet's HTTP API v1 over HTTP/1.1 ({@link HttpURLConnection}, for start-up time). Several endpoints are tried in turn when one cannot be
- * reached or answers 503; the one that answered is used first from then on.
+ * fleetctl's view of fleet's HTTP API v1: its listings as JSON-P arrays, read ahead. Every exchange goes through the one
+ * {@link FleetClient} (endpoints tried in turn when one cannot be reached or answers 503, the one that answered first
+ * from then on; debug lines; journal streaming). Moving the listings onto the client's typed records is the next step.
  */
 public final class ApiClient {
     /** An answer the API gave as an error (status and the message of its error JSON). */
@@ -61,10 +59,10 @@ public final class ApiClient {
     /** The field of each listing's pages that holds its items. */
     private static final java.util.Map<String, String> ITEMS = java.util.Map.of(STATES, "states", UNITS, "units", MACHINES, "machines");
 
+    /** The transport: failover, timeouts, debug lines and journal streaming are the one client's. */
+    private final FleetClient client;
     private final List<URI> endpoints;
     private final Duration timeout;
-    private final PrintStream debug;
-    private volatile int preferred; // read and written by the threads of a read-ahead listing too
     /** Listings whose reading started before they were asked for ({@link #readEarly}), by path; each is used once. */
     private final java.util.Map<String, java.util.concurrent.CompletableFuture<JsonArray>> early =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -75,7 +73,7 @@ public final class ApiClient {
         }
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
-        this.debug = debug;
+        this.client = new FleetClient(endpoints, timeout, timeout, debug);
     }
 
     List<URI> endpoints() {
@@ -102,76 +100,17 @@ public final class ApiClient {
 
     /** Parses a comma-separated endpoint list; only http and https are accepted. */
     public static List<URI> parseEndpoints(String spec) {
-        List<URI> out = new ArrayList<>();
-        for (String s : spec.split(",")) {
-            s = s.trim();
-            if (s.isEmpty()) {
-                continue;
-            }
-            URI u;
-            try {
-                u = URI.create(s);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid endpoint " + s + ": " + e.getMessage());
-            }
-            if (u.getScheme() == null) {
-                throw new IllegalArgumentException("URL scheme undefined");
-            }
-            if (!u.getScheme().equals("http") && !u.getScheme().equals("https")) {
-                throw new IllegalArgumentException("unsupported URL scheme \"" + u.getScheme() + "\" in " + s
-                        + " (use http:// or https://)");
-            }
-            if (u.getHost() == null) {
-                throw new IllegalArgumentException("no host in endpoint " + s);
-            }
-            String str = u.toString();
-            while (str.endsWith("/")) {
-                str = str.substring(0, str.length() - 1);
-            }
-            out.add(URI.create(str));
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException("no endpoint given");
-        }
-        return out;
+        return FleetClient.parseEndpoints(spec);
     }
 
-    /** One HTTP/1.1 exchange ({@link JsonHttp}: HttpURLConnection, cheap to start). */
-    private Response exchange(URI uri, String method, String jsonBody) throws IOException {
-        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        JsonHttp.Answer a = JsonHttp.exchange(uri, method, jsonBody, millis, millis);
-        return new Response(a.status(), a.body());
-    }
-
-    private void debug(String fmt, Object... args) {
-        if (debug != null) {
-            debug.println("DEBUG " + String.format(fmt, args));
-        }
-    }
-
-    /** One request, with failover across the endpoints. {@code path} starts with "/fleet/v1". */
+    /** One request, with the one client's failover across the endpoints. {@code path} starts with "/fleet/v1". */
     public Response send(String method, String path, String jsonBody) {
-        List<String> failures = new ArrayList<>();
-        for (int i = 0; i < endpoints.size(); i++) {
-            int idx = (preferred + i) % endpoints.size();
-            URI base = endpoints.get(idx);
-            long t0 = System.nanoTime();
-            try {
-                Response r = exchange(URI.create(base + path), method, jsonBody);
-                debug("%s %s%s -> %d (%d ms)%s", method, base, path, r.status(), (System.nanoTime() - t0) / 1_000_000,
-                        jsonBody == null ? "" : " body=" + jsonBody);
-                if (r.status() == 503) {
-                    failures.add(base + ": 503 " + errorMessage(r));
-                    continue;
-                }
-                preferred = idx;
-                return r;
-            } catch (IOException e) {
-                debug("%s %s%s failed: %s", method, base, path, e);
-                failures.add(base + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-            }
+        try {
+            FleetClient.Response r = client.send(method, path, jsonBody);
+            return new Response(r.status(), r.body());
+        } catch (FleetClient.Unreachable e) {
+            throw new UnreachableException(e.getMessage());
         }
-        throw new UnreachableException("unable to reach the fleet API (" + String.join("; ", failures) + ")");
     }
 
     static String errorMessage(Response r) {
@@ -348,54 +287,11 @@ public final class ApiClient {
      * is no read timeout: a quiet journal is not a dead one.
      */
     public Response journal(String name, int lines, boolean follow, String machineId, OutputStream out) {
-        String path = "/fleet/v1/units/" + enc(name) + "/journal?lines=" + lines + "&follow=" + follow
-                + (machineId == null ? "" : "&machineID=" + enc(machineId));
-        List<String> failures = new ArrayList<>();
-        for (int i = 0; i < endpoints.size(); i++) {
-            int idx = (preferred + i) % endpoints.size();
-            URI base = endpoints.get(idx);
-            HttpURLConnection c;
-            int status;
-            try {
-                c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
-                int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-                c.setConnectTimeout(millis);
-                c.setReadTimeout(follow ? 0 : Math.max(millis, 15_000));
-                c.setRequestProperty("Accept", "text/plain");
-                status = c.getResponseCode();
-                debug("GET %s%s -> %d", base, path, status);
-            } catch (IOException e) {
-                debug("GET %s%s failed: %s", base, path, e);
-                failures.add(base + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-                continue;
-            }
-            try {
-                if (status != 200) {
-                    InputStream es = c.getErrorStream();
-                    Response r = new Response(status, es == null ? "" : new String(es.readAllBytes(), StandardCharsets.UTF_8));
-                    if (status == 503) {
-                        failures.add(base + ": 503 " + errorMessage(r));
-                        continue;
-                    }
-                    preferred = idx;
-                    return r;
-                }
-                preferred = idx;
-                try (InputStream in = c.getInputStream()) {
-                    byte[] buf = new byte[8192];
-                    int n;
-                    while ((n = in.read(buf)) >= 0) {
-                        out.write(buf, 0, n);
-                        out.flush();
-                    }
-                }
-                return null;
-            } catch (IOException e) {
-                throw new UnreachableException("journal stream from " + base + " broke: " + e.getMessage());
-            } finally {
-                c.disconnect();
-            }
+        try {
+            FleetClient.Response r = client.journal(name, lines, follow, machineId, out);
+            return r == null ? null : new Response(r.status(), r.body());
+        } catch (FleetClient.Unreachable e) {
+            throw new UnreachableException(e.getMessage());
         }
-        throw new UnreachableException("unable to reach the fleet API (" + String.join("; ", failures) + ")");
     }
 }
