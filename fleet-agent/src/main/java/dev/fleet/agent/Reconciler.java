@@ -102,7 +102,12 @@ public final class Reconciler {
 
     /** Plans and runs one pass towards {@code desired}. */
     public synchronized Pass reconcile(DesiredSet desired) {
-        List<Task> tasks = ReconcilePlan.plan(desired, current);
+        return reconcile(desired, Set.of());
+    }
+
+    /** One pass towards {@code desired} that also restarts the launched units in {@code restart} (see {@link ReconcilePlan}). */
+    public synchronized Pass reconcile(DesiredSet desired, Set<String> restart) {
+        List<Task> tasks = ReconcilePlan.plan(desired, current, restart);
         List<String> failures = new ArrayList<>();
         Map<Task.Kind, Long> millis = new java.util.EnumMap<>(Task.Kind.class);
         if (!tasks.isEmpty()) {

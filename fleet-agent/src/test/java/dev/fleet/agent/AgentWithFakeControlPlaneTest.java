@@ -46,6 +46,8 @@ class AgentWithFakeControlPlaneTest {
     final List<JsonObject> stateBodies = new CopyOnWriteArrayList<>();
     final AtomicReference<String> units = new AtomicReference<>("[]");
     final AtomicLong index = new AtomicLong(1);
+    /** The schedule that replaces the current one as soon as the agent has read it once. */
+    final AtomicReference<String> afterServed = new AtomicReference<>();
     volatile int statesAnswer = 204;
     final java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
     volatile int registerAnswer = 201;
@@ -87,6 +89,10 @@ class AgentWithFakeControlPlaneTest {
             }
             status = 200;
             out = "{\"machineID\":\"" + M + "\",\"index\":" + index.get() + ",\"metadata\":{\"region\":\"eu\"},\"units\":" + units.get() + "}";
+            String next = afterServed.getAndSet(null);
+            if (next != null) {
+                schedule(next);
+            }
         } else if (path.endsWith("/states")) {
             stateBodies.add(JSON.createReader(new StringReader(body)).readObject());
             status = statesAnswer;
@@ -180,6 +186,23 @@ class AgentWithFakeControlPlaneTest {
         } finally {
             again.close();
         }
+    }
+
+    @Test
+    void fleetsRestartLoadedThenLaunchedAtOnceRestartsTheUnit() {
+        String launched = "[{\"name\":\"web.service\",\"hash\":\"x\",\"desiredState\":\"launched\",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep 100\"}]}]";
+        agent.start();
+        schedule(launched);
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start web.service"));
+        systemd.drainCalls();
+
+        // fleet's fleetctl restart: desired loaded, then (its wait passes at once) launched again, before the agent's
+        // confirm read
+        afterServed.set(launched);
+        schedule(launched.replace("\"launched\"", "\"loaded\""));
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start web.service"));
+        assertThat(systemd.calls).containsSubsequence("stop web.service", "start web.service");
+        assertThat(agent.reconciler().current().get("web.service").state()).isEqualTo(dev.fleet.unit.DesiredState.LAUNCHED);
     }
 
     private JsonObject lastReport(String name) {

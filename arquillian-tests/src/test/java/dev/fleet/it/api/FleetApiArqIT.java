@@ -216,6 +216,7 @@ class FleetApiArqIT {
         Reply patch = send("PATCH", "/fleet/v1/machines", "application/json",
                 "[{\"op\":\"remove\",\"path\":\"/" + machine + "/metadata/run\"}]");
         assertThat(patch.status()).isEqualTo(204);
+        assertThat(patch.header("Content-Type")).as("fleet's PATCH reply carries the JSON type").isEqualTo("application/json");
         await().atMost(Duration.ofSeconds(30)).until(() -> !get("/fleet/v1/units/" + name).json().containsKey("machineID"));
         assertThat(get("/fleet/v1/units/" + name).json().getString("reason")).contains("run=" + run);
         assertError(send("PATCH", "/fleet/v1/machines", "application/json", "[{\"op\":\"add\",\"path\":\"/" + machine + "/metadata/run\"}]"),

@@ -134,6 +134,28 @@ class ReconcilePlanTest {
     }
 
     @Test
+    void aStopTakenBackBeforeItWasCarriedOutIsARestart() {
+        Map<String, CurrentUnit> current = have(cached("a.service", LAUNCHED), cached("b.service", LAUNCHED), cached("c.service", LOADED));
+        DesiredSet first = set(want("a.service", LOADED), want("b.service", LOADED), want("c.service", LOADED));
+        DesiredSet confirmed = set(want("a.service", LAUNCHED), want("b.service", LOADED), want("c.service", LAUNCHED));
+        assertThat(ReconcilePlan.stoppedAndBack(first, confirmed, current)).containsExactly("a.service");
+        List<Task> tasks = ReconcilePlan.plan(confirmed, current, java.util.Set.of("a.service"));
+        assertThat(kinds(tasks)).containsExactly("STOP a.service", "STOP b.service", "START a.service", "START c.service");
+        assertThat(tasks.get(0).reason()).contains("restart");
+    }
+
+    @Test
+    void aRestartIsOnlyForALaunchedUnitWithTheSameContents() {
+        DesiredUnit replaced = DesiredUnit.of("a.service", LAUNCHED, OTHER);
+        assertThat(ReconcilePlan.stoppedAndBack(set(want("a.service", LOADED)), set(replaced), have(cached("a.service", LAUNCHED)))).isEmpty();
+        assertThat(ReconcilePlan.stoppedAndBack(set(want("a.service", INACTIVE)), set(want("a.service", LAUNCHED)),
+                have(cached("a.service", LAUNCHED)))).isEmpty();
+        // named for a restart but no longer desired launched: the ordinary rows apply
+        assertThat(kinds(ReconcilePlan.plan(set(want("a.service", LOADED)), have(cached("a.service", LAUNCHED)), java.util.Set.of("a.service"))))
+                .containsExactly("STOP a.service");
+    }
+
+    @Test
     void equalStatesGiveNoTask() {
         assertThat(ReconcilePlan.plan(set(want("a.service", LOADED)), have(cached("a.service", LOADED)))).isEmpty();
         assertThat(ReconcilePlan.plan(set(want("a.service", LAUNCHED)), have(cached("a.service", LAUNCHED)))).isEmpty();
