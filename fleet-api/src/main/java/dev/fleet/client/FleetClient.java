@@ -163,6 +163,16 @@ public final class FleetClient {
         return endpoints;
     }
 
+    /** The connect timeout of each exchange, as used: whole milliseconds, at least 1. */
+    public Duration connectTimeout() {
+        return Duration.ofMillis(connectMillis);
+    }
+
+    /** The read timeout of each exchange but long polls and journals, as used: whole milliseconds, at least 1. */
+    public Duration readTimeout() {
+        return Duration.ofMillis(readMillis);
+    }
+
     /** Replaces the endpoints (the agent re-read its configuration). */
     public void setEndpoints(List<URI> endpoints) {
         this.endpoints = clean(endpoints);

@@ -1,8 +1,9 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
 import dev.fleet.unit.UnitName;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,22 +31,22 @@ abstract class ActivatingCommand extends CreatingCommand {
             return refused;
         }
         List<String> names = lazyCreate();
-        List<JsonObject> units = new ArrayList<>();
+        List<Unit> units = new ArrayList<>();
         for (String n : names) {
             units.add(unit(n).orElseThrow(() ->
                     new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Error retrieving unit " + n + " from registry: unit does not exist")));
         }
-        for (JsonObject u : units) {
-            if (UnitName.isTemplate(u.getString("name"))) {
-                throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Unable to " + verb + " template unit " + u.getString("name")
-                        + ": start an instance of it (for example " + UnitName.prefix(u.getString("name")) + "@1."
-                        + UnitName.suffix(u.getString("name")) + ")");
+        for (Unit u : units) {
+            if (UnitName.isTemplate(u.name())) {
+                throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Unable to " + verb + " template unit " + u.name()
+                        + ": start an instance of it (for example " + UnitName.prefix(u.name()) + "@1."
+                        + UnitName.suffix(u.name()) + ")");
             }
         }
-        List<JsonObject> triggered;
+        List<Unit> triggered;
         try {
             triggered = setTargetState(units, state);
-        } catch (ApiClient.ApiException e) {
+        } catch (FleetClient.ApiException e) {
             throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Error setting target state: " + e.getMessage());
         }
         int attempts = block.block();
@@ -73,8 +74,8 @@ abstract class ActivatingCommand extends CreatingCommand {
     }
 
     private boolean anyActive(String name) {
-        for (JsonValue v : states(name)) {
-            if ("active".equals(v.asJsonObject().getString("systemdActiveState", ""))) {
+        for (UnitState s : states(name)) {
+            if ("active".equals(s.activeState())) {
                 return true;
             }
         }

@@ -1,5 +1,8 @@
 package dev.fleet.cli;
 
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -9,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** What status and why print, from API JSON: pure functions, tested without a server. */
+/** What status and why print, from the API's answers: pure functions, tested without a server. */
 public final class AgentViews {
     private AgentViews() {
     }
@@ -27,7 +30,7 @@ public final class AgentViews {
      * Exit code as systemctl's: 0 when active everywhere, 3 when not running somewhere, 1 when a machine could
      * not be asked or the unit is on no machine.
      */
-    public static Printed status(String unit, JsonObject answer, Map<String, JsonObject> machines) {
+    public static Printed status(String unit, JsonObject answer, Map<String, Machine> machines) {
         JsonArray statuses = answer.getJsonArray("statuses");
         if (statuses == null || statuses.isEmpty()) {
             String reason = answer.getString("reason", "");
@@ -67,13 +70,13 @@ public final class AgentViews {
      * Why a unit is not placed (the engine's reason) or not running: desired vs current state, and systemd's
      * state and result on each machine that reports it. {@code unit} null = it does not exist.
      */
-    public static Printed why(String name, JsonObject unit, JsonArray states, Map<String, JsonObject> machines) {
+    public static Printed why(String name, Unit unit, List<UnitState> states, Map<String, Machine> machines) {
         if (unit == null) {
             return new Printed("", "Unit " + name + " does not exist.\n", Fleetctl.EXIT_FAILURE);
         }
         StringBuilder out = new StringBuilder();
-        String desired = unit.getString("desiredState", "inactive");
-        String target = unit.getString("machineID", "");
+        String desired = Tables.or(unit.desiredState(), "inactive");
+        String target = Tables.or(unit.machineID(), "");
         boolean global = Tables.isGlobal(unit);
         if (desired.equals("inactive")) {
             out.append("Unit ").append(name).append(" is not placed: its desired state is inactive (load or start it).\n");
@@ -84,13 +87,13 @@ public final class AgentViews {
                     .append(" on every machine that fits it; ").append(states.size()).append(" machine")
                     .append(states.size() == 1 ? "" : "s").append(" report it.\n");
         } else if (target.isEmpty()) {
-            String reason = unit.getString("reason", "");
+            String reason = Tables.or(unit.reason(), "");
             out.append("Unit ").append(name).append(" is not placed: ")
                     .append(reason.isEmpty() ? "the engine has not placed it yet (no reason recorded)" : reason).append('\n');
             return new Printed(out.toString(), "", Fleetctl.EXIT_OK);
         } else {
             out.append("Unit ").append(name).append(": desired ").append(desired).append(", current ")
-                    .append(unit.getString("currentState", "inactive")).append(", on ")
+                    .append(Tables.or(unit.currentState(), "inactive")).append(", on ")
                     .append(Tables.fullLegend(target, machines, false)).append('\n');
             if (states.isEmpty()) {
                 out.append("  ").append(Tables.fullLegend(target, machines, false))
@@ -98,13 +101,13 @@ public final class AgentViews {
             }
         }
         List<String> notRunning = new ArrayList<>();
-        for (JsonValue v : states) {
-            JsonObject s = v.asJsonObject();
-            String legend = Tables.fullLegend(s.getString("machineID", ""), machines, false);
-            String active = s.getString("systemdActiveState", "-");
-            String result = s.getString("systemdResult", "");
-            out.append("  ").append(legend).append(": ").append(s.getString("systemdLoadState", "-")).append(' ')
-                    .append(active).append(' ').append(s.getString("systemdSubState", "-"))
+        for (UnitState s : states) {
+            String legend = Tables.fullLegend(s.machineId(), machines, false);
+            // the API leaves out an empty state: "-", as for any field the agent has not reported
+            String active = Tables.dash(s.activeState());
+            String result = s.result();
+            out.append("  ").append(legend).append(": ").append(Tables.dash(s.loadState())).append(' ')
+                    .append(active).append(' ').append(Tables.dash(s.subState()))
                     .append(result.isEmpty() ? "" : ", result " + result).append('\n');
             boolean wantsRunning = desired.equals("launched");
             if (wantsRunning && !RUNNING.contains(active)) {

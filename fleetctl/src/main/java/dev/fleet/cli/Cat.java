@@ -1,6 +1,6 @@
 package dev.fleet.cli;
 
-import jakarta.json.JsonObject;
+import dev.fleet.schema.Unit;
 
 import java.util.Optional;
 
@@ -16,7 +16,7 @@ final class Cat extends UnitCommand {
         if (name == null) {
             return Fleetctl.EXIT_FAILURE;
         }
-        Optional<JsonObject> u = unit(name);
+        Optional<Unit> u = unit(name);
         if (u.isEmpty()) {
             root.err.println("Unit " + name + " not found");
             return Fleetctl.EXIT_FAILURE;

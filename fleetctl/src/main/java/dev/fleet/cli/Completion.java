@@ -10,7 +10,7 @@ final class Completion extends Verb {
         super("Print a shell completion script",
                 "bash: source <(fleetctl completion bash), or save it in /etc/bash_completion.d/fleetctl.");
         synopsis("fleetctl completion bash");
-        add(argument(String.class, () -> shell, v -> shell = v).arity("1").paramLabel("SHELL")
+        add(argument(String.class, () -> shell, v -> shell = v).arity("1").required(true).paramLabel("SHELL")
                 .description("bash (zsh can load it with bashcompinit)"));
     }
 

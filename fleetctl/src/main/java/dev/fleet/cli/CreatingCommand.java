@@ -1,13 +1,11 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Unit;
 import dev.fleet.unit.Requirements;
 import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitFileException;
 import dev.fleet.unit.UnitName;
-import dev.fleet.unit.UnitOption;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonObject;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,14 +36,6 @@ abstract class CreatingCommand extends UnitCommand {
             return Fleetctl.EXIT_USAGE;
         }
         return noUnitsGiven() ? Fleetctl.EXIT_OK : null;
-    }
-
-    static JsonArray optionsJson(UnitFile f) {
-        JsonArrayBuilder b = Json.provider().createArrayBuilder();
-        for (UnitOption o : f.options()) {
-            b.add(Json.provider().createObjectBuilder().add("section", o.section()).add("name", o.name()).add("value", o.value()));
-        }
-        return b.build();
     }
 
     /** Reads a local unit file, or null if there is none at that path. */
@@ -88,7 +78,7 @@ abstract class CreatingCommand extends UnitCommand {
                     "Error creating units: unable to find Unit(" + name + ") in Registry or on filesystem");
         }
         String template = UnitName.templateOf(name).orElseThrow();
-        Optional<JsonObject> t = unit(template);
+        Optional<Unit> t = unit(template);
         if (t.isPresent()) {
             return Tables.fileOf(t.get());
         }
@@ -118,8 +108,8 @@ abstract class CreatingCommand extends UnitCommand {
             root.err.println("WARNING: Unit " + name + " has unknown [X-Fleet] option(s): " + String.join(", ", unknown));
         }
         try {
-            createUnit(name, optionsJson(f));
-        } catch (ApiClient.ApiException e) {
+            createUnit(name, f.options());
+        } catch (FleetClient.ApiException e) {
             throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Error creating units: " + e.getMessage());
         }
     }
@@ -135,9 +125,9 @@ abstract class CreatingCommand extends UnitCommand {
                 continue;
             }
             names.add(name);
-            Optional<JsonObject> existing = unit(name);
+            Optional<Unit> existing = unit(name);
             if (existing.isPresent()) {
-                JsonObject u = existing.get();
+                Unit u = existing.get();
                 UnitFile local = localForCompare(arg, name);
                 if (local == null) {
                     continue;
@@ -150,7 +140,7 @@ abstract class CreatingCommand extends UnitCommand {
                     }
                     continue;
                 }
-                String desired = u.getString("desiredState", "");
+                String desired = Tables.or(u.desiredState(), "");
                 if (!replaceableStates.contains(desired)) {
                     root.err.println("Warning: can not replace Unit(" + name + ") in state '" + desired
                             + "', use the appropriate command");

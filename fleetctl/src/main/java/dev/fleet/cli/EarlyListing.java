@@ -1,5 +1,7 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -20,9 +22,9 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
 
     /** The API listings each list verb reads (the machines give the legend of the machine column). */
     private static final Map<String, List<String>> READS = Map.of(
-            "list-units", List.of(ApiClient.STATES, ApiClient.MACHINES),
-            "list-unit-files", List.of(ApiClient.UNITS, ApiClient.MACHINES),
-            "list-machines", List.of(ApiClient.MACHINES));
+            "list-units", List.of(FleetClient.STATES, FleetClient.MACHINES),
+            "list-unit-files", List.of(FleetClient.UNITS, FleetClient.MACHINES),
+            "list-machines", List.of(FleetClient.MACHINES));
 
     /** What to read early for {@code args}, if they name a list verb in full and do not ask for debug output. */
     static Optional<EarlyListing> plan(String[] args, Map<String, String> env) {
@@ -60,7 +62,7 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
      * the very same code) calls first. Written without a lambda: the first lambda a JVM links that the class-data
      * archive does not hold costs about 15 ms of method-handle spinning, in front of everything else.
      */
-    static java.util.concurrent.Future<ApiClient> startFor(String[] args, Map<String, String> env) {
+    static java.util.concurrent.Future<FleetClient> startFor(String[] args, Map<String, String> env) {
         Optional<EarlyListing> plan = plan(args, env);
         return plan.isPresent() ? plan.get().start() : null;
     }
@@ -70,15 +72,15 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
      * parsing) takes tens of milliseconds that belong on that thread, not in front of picocli. The future holds the
      * client with its reads under way, or null when the guessed options are not even valid.
      */
-    java.util.concurrent.Future<ApiClient> start() {
-        java.util.concurrent.FutureTask<ApiClient> task = new java.util.concurrent.FutureTask<>(() -> {
+    java.util.concurrent.Future<FleetClient> start() {
+        java.util.concurrent.FutureTask<FleetClient> task = new java.util.concurrent.FutureTask<>(() -> {
             try {
-                List<URI> eps = ApiClient.parseEndpoints(endpoints);
+                List<URI> eps = FleetClient.parseEndpoints(endpoints);
                 double seconds = Double.parseDouble(timeout);
                 if (!(seconds > 0)) {
                     return null;
                 }
-                ApiClient client = new ApiClient(eps, Fleetctl.requestTimeout(seconds), null);
+                FleetClient client = Fleetctl.newClient(eps, Fleetctl.requestTimeout(seconds), null);
                 paths.forEach(client::readEarly);
                 return client;
             } catch (IllegalArgumentException e) {
@@ -93,7 +95,7 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
     }
 
     /** The client {@code started} set up, or null. */
-    static ApiClient await(java.util.concurrent.Future<ApiClient> started) {
+    static FleetClient await(java.util.concurrent.Future<FleetClient> started) {
         try {
             return started.get();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -104,7 +106,9 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
         }
     }
 
-    static boolean sameOptions(ApiClient early, List<URI> endpoints, Duration timeout, boolean debug) {
-        return !debug && early != null && early.endpoints().equals(endpoints) && early.timeout().equals(timeout);
+    /** Whether {@code early} is the client {@link Fleetctl#newClient} would make for these options. */
+    static boolean sameOptions(FleetClient early, List<URI> endpoints, Duration timeout, boolean debug) {
+        return !debug && early != null && early.endpoints().equals(endpoints) && early.connectTimeout().equals(timeout)
+                && early.readTimeout().equals(timeout);
     }
 }

@@ -1,5 +1,6 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
 import dev.fleet.model.FleetVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -100,9 +101,9 @@ public final class Fleetctl implements Callable<Integer> {
 
     PrintStream out = System.out;
     PrintStream err = System.err;
-    private ApiClient client;
+    private FleetClient client;
     /** A client whose listing reads {@link #main} started before parsing ({@link EarlyListing}), or null. */
-    private java.util.concurrent.Future<ApiClient> early;
+    private java.util.concurrent.Future<FleetClient> early;
 
     @Override
     public Integer call() {
@@ -111,11 +112,11 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     /** The API client; a bad endpoint gives fleet's "Unable to initialize client" (exit 1). */
-    ApiClient client() {
+    FleetClient client() {
         if (client == null) {
             List<URI> eps;
             try {
-                eps = ApiClient.parseEndpoints(endpoint);
+                eps = FleetClient.parseEndpoints(endpoint);
             } catch (IllegalArgumentException e) {
                 throw new Fail(EXIT_FAILURE, "Unable to initialize client: " + e.getMessage());
             }
@@ -123,14 +124,20 @@ public final class Fleetctl implements Callable<Integer> {
                 throw new Fail(EXIT_USAGE, "--request-timeout must be greater than zero");
             }
             Duration timeout = requestTimeout(requestTimeout);
-            ApiClient started = early == null ? null : EarlyListing.await(early);
-            client = EarlyListing.sameOptions(started, eps, timeout, debug) ? started : new ApiClient(eps, timeout, debug ? err : null);
+            FleetClient started = early == null ? null : EarlyListing.await(early);
+            client = EarlyListing.sameOptions(started, eps, timeout, debug) ? started : newClient(eps, timeout, debug ? err : null);
         }
         return client;
     }
 
+    /** The API client: {@code timeout} both to connect and to read each answer; {@code debug} gets a line per exchange, or is null. */
+    static FleetClient newClient(List<URI> endpoints, Duration timeout, PrintStream debug) {
+        return new FleetClient(endpoints, timeout, timeout, debug);
+    }
+
+    /** --request-timeout as the client uses it: whole milliseconds, at least one. */
     static Duration requestTimeout(double seconds) {
-        return Duration.ofMillis((long) (seconds * 1000));
+        return Duration.ofMillis(Math.max(1, (long) (seconds * 1000)));
     }
 
     /** Ends a command with an exit code and a message on stderr (none if null). */
@@ -227,7 +234,7 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     private static CommandLine commandLine(PrintStream out, PrintStream err, String[] argv,
-                                           java.util.concurrent.Future<ApiClient> early) {
+                                           java.util.concurrent.Future<FleetClient> early) {
         Fleetctl root = new Fleetctl();
         root.out = out;
         root.err = err;
@@ -270,12 +277,12 @@ public final class Fleetctl implements Callable<Integer> {
                 }
                 return f.code;
             }
-            if (ex instanceof ApiClient.UnreachableException u) {
+            if (ex instanceof FleetClient.Unreachable u) {
                 err.println("Error: " + u.getMessage());
                 return EXIT_FAILURE;
             }
-            if (ex instanceof ApiClient.ApiException a) {
-                err.println("Error: " + a.getMessage() + " (HTTP " + a.status + ")");
+            if (ex instanceof FleetClient.ApiException a) {
+                err.println("Error: " + a.getMessage() + " (HTTP " + a.status() + ")");
                 return EXIT_FAILURE;
             }
             if (ex instanceof Tables.FieldsException fe) {
@@ -317,7 +324,7 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     /** Runs {@code args}; {@code early} is a client with reads already under way ({@link EarlyListing}), or null. */
-    static int run(String[] args, PrintStream out, PrintStream err, java.util.concurrent.Future<ApiClient> early) {
+    static int run(String[] args, PrintStream out, PrintStream err, java.util.concurrent.Future<FleetClient> early) {
         CommandLine cl = commandLine(out, err, args, early);
         if (args.length == 1 && (args[0].equals("help") || args[0].equals("-h") || args[0].equals("--help"))) {
             cl.usage(out);
@@ -330,7 +337,7 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        java.util.concurrent.Future<ApiClient> early = EarlyListing.startFor(args, System.getenv());
+        java.util.concurrent.Future<FleetClient> early = EarlyListing.startFor(args, System.getenv());
         System.exit(run(args, System.out, System.err, early));
     }
 }

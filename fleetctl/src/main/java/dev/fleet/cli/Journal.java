@@ -1,5 +1,7 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,11 +34,11 @@ final class Journal extends Verb {
         if (lines < 0 || lines > 10_000) {
             throw new Fleetctl.Fail(Fleetctl.EXIT_USAGE, "--lines must be between 0 and 10000");
         }
-        ApiClient.Response r = root.client().journal(name, lines, follow, machine, root.out);
+        FleetClient.Response r = root.client().journal(name, lines, follow, machine, root.out);
         if (r == null) {
             return Fleetctl.EXIT_OK;
         }
-        String message = ApiClient.errorMessage(r);
+        String message = r.errorMessage();
         if (r.status() == 404 && message.equals("unit does not exist")) {
             root.err.println("Unit " + name + " does not exist.");
         } else if (r.status() == 409) {

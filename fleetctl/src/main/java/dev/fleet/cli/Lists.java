@@ -1,6 +1,13 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Codec;
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Page;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
 import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
 import jakarta.json.JsonWriterFactory;
 import jakarta.json.stream.JsonGenerator;
 
@@ -40,22 +47,29 @@ final class Lists {
             }
         }
 
-        int json(String field, JsonArray items) {
-            root.out.println(jsonText(field, items));
+        int json(String text) {
+            root.out.println(text);
             return Fleetctl.EXIT_OK;
         }
 
-        static String jsonText(String field, JsonArray items) {
+        /**
+         * {@code --output=json}: {@code {"field":[...]}} pretty printed, the list written out even when empty, each
+         * item as the API writes it ({@code page}: the listing as one page, in {@link Codec}'s form).
+         */
+        static String jsonText(String field, String page) {
+            JsonArray items = Json.object(page).getJsonArray(field); // Codec leaves an empty page's list out
+            JsonObject all = Json.provider().createObjectBuilder()
+                    .add(field, items == null ? JsonArray.EMPTY_JSON_ARRAY : items).build();
             StringWriter sw = new StringWriter();
             JsonWriterFactory f = Json.provider().createWriterFactory(Map.of(JsonGenerator.PRETTY_PRINTING, true));
-            f.createWriter(sw).write(Json.provider().createObjectBuilder().add(field, items).build());
+            f.createWriter(sw).write(all);
             return sw.toString().strip();
         }
 
-        JsonArray machinesOrFail() {
+        List<Machine> machinesOrFail() {
             try {
                 return root.client().machines();
-            } catch (ApiClient.ApiException | ApiClient.UnreachableException e) {
+            } catch (FleetClient.ApiException | FleetClient.Unreachable e) {
                 throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Error retrieving list of active machines from fleet API ("
                         + e.getMessage() + ")\nPossible issues: the fleet API is unhealthy and/or lost quorum;"
                         + " connection cannot be established to any endpoint");
@@ -76,7 +90,7 @@ final class Lists {
             String now;
             try {
                 now = render.get();
-            } catch (ApiClient.UnreachableException | ApiClient.ApiException | Fleetctl.Fail e) {
+            } catch (FleetClient.Unreachable | FleetClient.ApiException | Fleetctl.Fail e) {
                 now = "Error: " + e.getMessage() + "\n";
             }
             if (!now.equals(last)) {
@@ -120,16 +134,16 @@ final class Lists {
         }
 
         String render(List<String> f) {
-            ApiClient client = root.client();
+            FleetClient client = root.client();
             boolean machineColumn = !output.equals("json") && f.contains("machine");
             if (machineColumn) {
-                client.readEarly(ApiClient.MACHINES); // the machines (for the legend) are read while the states are
+                client.readEarly(FleetClient.MACHINES); // the machines (for the legend) are read while the states are
             }
-            JsonArray states = client.states();
+            List<UnitState> states = client.states();
             if (output.equals("json")) {
-                return jsonText("states", states) + "\n";
+                return jsonText("states", Codec.statePage(new Page<>(states, null))) + "\n";
             }
-            JsonArray machines = machineColumn ? machinesOrFail() : JsonArray.EMPTY_JSON_ARRAY;
+            List<Machine> machines = machineColumn ? machinesOrFail() : List.of();
             return Tables.listUnits(states, machines, f, full, !noLegend);
         }
     }
@@ -147,11 +161,11 @@ final class Lists {
             if (f.contains("tmachine")) {
                 root.err.println("WARNING: The \"tmachine\" field is deprecated. Use \"target\" instead.");
             }
-            JsonArray units = root.client().units();
+            List<Unit> units = root.client().units();
             if (output.equals("json")) {
-                return json("units", units);
+                return json(jsonText("units", Codec.unitPage(new Page<>(units, null))));
             }
-            JsonArray machines = f.contains("target") || f.contains("tmachine") ? machinesOrFail() : JsonArray.EMPTY_JSON_ARRAY;
+            List<Machine> machines = f.contains("target") || f.contains("tmachine") ? machinesOrFail() : List.of();
             root.out.print(Tables.listUnitFiles(units, machines, f, full, !noLegend));
             return Fleetctl.EXIT_OK;
         }
@@ -167,9 +181,9 @@ final class Lists {
         public Integer call() {
             checkOutput();
             List<String> f = Tables.fields(fields, Tables.MACHINE_FIELDS.keySet());
-            JsonArray machines = machinesOrFail();
+            List<Machine> machines = machinesOrFail();
             if (output.equals("json")) {
-                return json("machines", machines);
+                return json(jsonText("machines", Codec.machinePage(new Page<>(machines, null))));
             }
             root.out.print(Tables.listMachines(machines, f, full, !noLegend));
             return Fleetctl.EXIT_OK;

@@ -1,8 +1,7 @@
 package dev.fleet.cli;
 
-import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
 
 import java.util.List;
 import java.util.Set;
@@ -14,7 +13,7 @@ final class Restart extends UnitCommand {
 
     private final BlockOptions block;
     /** A global unit's states as last read while waiting for it to come up. */
-    private JsonArray lastStates;
+    private List<UnitState> lastStates;
 
     Restart() {
         super("Instruct systemd to restart one or more units in the cluster");
@@ -23,13 +22,13 @@ final class Restart extends UnitCommand {
 
     @Override
     public Integer call() {
-        List<JsonObject> units = unitsToActOn();
+        List<Unit> units = unitsToActOn();
         if (units == null) {
             return Fleetctl.EXIT_OK;
         }
         int attempts = block.block();
-        for (JsonObject u : units) {
-            String name = u.getString("name");
+        for (Unit u : units) {
+            String name = u.name();
             if (Tables.isGlobal(u)) {
                 // fleet ran systemctl over SSH here (and, by a bug, did nothing): we stop it everywhere, then start it
                 int c = restartGlobal(u, attempts);
@@ -38,7 +37,7 @@ final class Restart extends UnitCommand {
                 }
                 continue;
             }
-            String cs = u.getString("currentState", "inactive");
+            String cs = Tables.or(u.currentState(), "inactive");
             if (cs.equals("inactive")) {
                 root.err.println("Unable to restart unit " + name + " in state inactive");
                 continue;
@@ -64,9 +63,9 @@ final class Restart extends UnitCommand {
      * Restarts a global unit on every machine: desired loaded, wait until no machine runs it; desired launched,
      * wait until every machine that reports it is active. Returns the exit code.
      */
-    private int restartGlobal(JsonObject u, int attempts) {
-        String name = u.getString("name");
-        String desired = u.getString("desiredState", "inactive");
+    private int restartGlobal(Unit u, int attempts) {
+        String name = u.name();
+        String desired = Tables.or(u.desiredState(), "inactive");
         if (desired.equals("inactive")) {
             root.err.println("Unable to restart unit " + name + " in state inactive");
             return Fleetctl.EXIT_OK;
@@ -85,15 +84,15 @@ final class Restart extends UnitCommand {
                     + " to become active on every machine");
             return Fleetctl.EXIT_FAILURE;
         }
-        for (JsonValue v : lastStates) {
-            root.out.println("Unit " + name + " launched on " + legend(v.asJsonObject().getString("machineID", "")));
+        for (UnitState s : lastStates) {
+            root.out.println("Unit " + name + " launched on " + legend(s.machineId()));
         }
         return Fleetctl.EXIT_OK;
     }
 
     private boolean stoppedEverywhere(String name) {
-        for (JsonValue v : states(name)) {
-            if (RUNNING.contains(v.asJsonObject().getString("systemdActiveState", ""))) {
+        for (UnitState s : states(name)) {
+            if (RUNNING.contains(s.activeState())) {
                 return false;
             }
         }
@@ -103,8 +102,8 @@ final class Restart extends UnitCommand {
     /** True when some machine reports the unit and every one that does reports it active. */
     private boolean activeEverywhere(String name) {
         lastStates = states(name);
-        for (JsonValue v : lastStates) {
-            if (!"active".equals(v.asJsonObject().getString("systemdActiveState", ""))) {
+        for (UnitState s : lastStates) {
+            if (!"active".equals(s.activeState())) {
                 return false;
             }
         }

@@ -1,6 +1,6 @@
 package dev.fleet.cli;
 
-import jakarta.json.JsonObject;
+import dev.fleet.schema.Unit;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,7 +22,7 @@ final class StateWait implements BooleanSupplier {
     private final int attempts;
     /** The units still waited for, each with the last reason printed for it ("" for none). */
     private final Map<String, String> pending = new LinkedHashMap<>();
-    private final Map<String, JsonObject> last = new HashMap<>();
+    private final Map<String, Unit> last = new HashMap<>();
     private int code = Fleetctl.EXIT_OK;
 
     StateWait(UnitCommand verb, List<String> names, String state, int attempts) {
@@ -41,9 +41,9 @@ final class StateWait implements BooleanSupplier {
         }
         code = Fleetctl.EXIT_FAILURE;
         for (String name : pending.keySet()) {
-            JsonObject o = last.get(name);
-            String reason = o == null ? "" : o.getString("reason", "");
-            if (!state.equals("inactive") && o != null && o.getString("machineID", "").isEmpty()) {
+            Unit o = last.get(name);
+            String reason = o == null ? "" : Tables.or(o.reason(), "");
+            if (!state.equals("inactive") && o != null && Tables.or(o.machineID(), "").isEmpty()) {
                 verb.root.err.println("Error waiting for unit states, exit status: unit " + name + " could not be placed: "
                         + (reason.isEmpty() ? "no machine has taken it" : reason));
                 code = Fleetctl.EXIT_UNPLACEABLE;
@@ -59,7 +59,7 @@ final class StateWait implements BooleanSupplier {
     @Override
     public boolean getAsBoolean() {
         for (String name : new ArrayList<>(pending.keySet())) {
-            Optional<JsonObject> u = verb.unit(name);
+            Optional<Unit> u = verb.unit(name);
             if (u.isEmpty()) {
                 pending.remove(name);
                 if (state.equals("inactive")) {
@@ -69,16 +69,16 @@ final class StateWait implements BooleanSupplier {
                 code = Fleetctl.EXIT_FAILURE;
                 return true;
             }
-            JsonObject o = u.get();
+            Unit o = u.get();
             last.put(name, o);
-            String machine = o.getString("machineID", "");
-            if (state.equals(o.getString("currentState", "inactive"))) {
+            String machine = Tables.or(o.machineID(), "");
+            if (state.equals(Tables.or(o.currentState(), "inactive"))) {
                 pending.remove(name);
                 verb.root.out.println("Unit " + name + " " + state
                         + (state.equals("inactive") || machine.isEmpty() ? "" : " on " + verb.legend(machine)));
                 continue;
             }
-            String reason = o.getString("reason", "");
+            String reason = Tables.or(o.reason(), "");
             if (!state.equals("inactive") && machine.isEmpty() && !reason.isEmpty() && !reason.equals(pending.get(name))) {
                 pending.put(name, reason);
                 verb.root.err.println("Unit " + name + " is not placed: " + reason + " (waiting"

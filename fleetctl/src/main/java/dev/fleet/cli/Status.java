@@ -1,5 +1,7 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Machine;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonWriterFactory;
@@ -31,7 +33,7 @@ final class Status extends UnitCommand {
         if (noUnitsGiven()) {
             return Fleetctl.EXIT_OK;
         }
-        Map<String, JsonObject> machines = null;
+        Map<String, Machine> machines = null;
         JsonArrayBuilder all = Json.provider().createArrayBuilder();
         int code = Fleetctl.EXIT_OK;
         List<String> seen = new ArrayList<>();
@@ -40,16 +42,16 @@ final class Status extends UnitCommand {
             if (seen.contains(name)) {
                 continue;
             }
-            ApiClient.Response r = unitStatus(name);
+            FleetClient.Response r = unitStatus(name);
             if (r.status() == 404) {
                 root.err.println("Unit " + name + " does not exist.");
                 code = Math.max(code, Fleetctl.EXIT_FAILURE);
                 continue;
             }
             if (r.status() != 200) {
-                throw new ApiClient.ApiException(r.status(), ApiClient.errorMessage(r));
+                throw new FleetClient.ApiException(r.status(), r.errorMessage());
             }
-            JsonObject answer = r.json();
+            JsonObject answer = Json.object(r.body()); // its own shape: {"statuses":[...]}, passed on as is by --output=json
             if (output.equals("json")) {
                 answer.getJsonArray("statuses").forEach(all::add);
                 continue;

@@ -1,6 +1,6 @@
 package dev.fleet.cli;
 
-import jakarta.json.JsonObject;
+import dev.fleet.schema.Unit;
 
 /** stop: desired state loaded for launched units (global ones always); an inactive unit is an error. */
 final class Stop extends StoppingCommand {
@@ -9,13 +9,13 @@ final class Stop extends StoppingCommand {
     }
 
     @Override
-    boolean actsOn(JsonObject u) {
+    boolean actsOn(Unit u) {
         if (Tables.isGlobal(u)) {
             return true;
         }
-        String cs = u.getString("currentState", "inactive");
+        String cs = Tables.or(u.currentState(), "inactive");
         if (cs.equals("inactive")) {
-            throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Unable to stop unit " + u.getString("name") + " in state inactive");
+            throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Unable to stop unit " + u.name() + " in state inactive");
         }
         return !cs.equals("loaded");
     }

@@ -1,6 +1,6 @@
 package dev.fleet.cli;
 
-import jakarta.json.JsonObject;
+import dev.fleet.schema.Unit;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,7 @@ abstract class StoppingCommand extends UnitCommand {
     }
 
     /** Whether {@code unit} is to be set to the state (or a {@link Fleetctl.Fail} when it cannot be). */
-    abstract boolean actsOn(JsonObject unit);
+    abstract boolean actsOn(Unit unit);
 
     /**
      * Sets the state on the units that need it (and are not there already), waits for the triggered ones and prints
@@ -31,20 +31,20 @@ abstract class StoppingCommand extends UnitCommand {
      */
     @Override
     public final Integer call() {
-        List<JsonObject> units = unitsToActOn();
+        List<Unit> units = unitsToActOn();
         if (units == null) {
             return Fleetctl.EXIT_OK;
         }
-        List<JsonObject> chosen = new ArrayList<>();
-        for (JsonObject u : units) {
+        List<Unit> chosen = new ArrayList<>();
+        for (Unit u : units) {
             if (actsOn(u)) {
                 chosen.add(u);
             }
         }
-        List<JsonObject> triggered = setTargetState(chosen, state);
+        List<Unit> triggered = setTargetState(chosen, state);
         List<String> all = new ArrayList<>();
-        for (JsonObject u : triggered) {
-            all.add(u.getString("name"));
+        for (Unit u : triggered) {
+            all.add(u.name());
         }
         int attempts = block.block();
         List<String> wait = toWaitFor(triggered, verb, attempts);

@@ -1,11 +1,10 @@
 package dev.fleet.cli;
 
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
 import dev.fleet.unit.Requirements;
 import dev.fleet.unit.UnitFile;
-import dev.fleet.unit.UnitOption;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonValue;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,7 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
 
-/** fleetctl's three tables (§1.3), rendered from API JSON: pure functions, golden-tested. */
+/** fleetctl's three tables (§1.3), rendered from the API's records: pure functions, golden-tested. */
 public final class Tables {
     private Tables() {
     }
@@ -32,13 +31,17 @@ public final class Tables {
     public static final String MACHINES_DEFAULT = "machine,ip,metadata";
 
     /** Machines by ID, for the legend. */
-    public static Map<String, JsonObject> machineIndex(JsonArray machines) {
-        Map<String, JsonObject> m = new TreeMap<>();
-        for (JsonValue v : machines) {
-            JsonObject o = v.asJsonObject();
-            m.put(o.getString("id", ""), o);
+    public static Map<String, Machine> machineIndex(List<Machine> machines) {
+        Map<String, Machine> m = new TreeMap<>();
+        for (Machine o : machines) {
+            m.put(or(o.id(), ""), o);
         }
         return m;
+    }
+
+    /** {@code s}, or {@code absent} when the API left it out (as JSON-P's {@code getString(key, absent)}). */
+    static String or(String s, String absent) {
+        return s == null ? absent : s;
     }
 
     /** fleet's machineIDLegend: the first 8 characters and "..." unless full. */
@@ -50,16 +53,16 @@ public final class Tables {
     }
 
     /** fleet's machineFullLegend: the ID legend and "/ip" if known; an ID not among the machines is shown bare. */
-    public static String fullLegend(String id, Map<String, JsonObject> machines, boolean full) {
+    public static String fullLegend(String id, Map<String, Machine> machines, boolean full) {
         if (id == null || id.isEmpty()) {
             return "-";
         }
-        JsonObject m = machines.get(id);
+        Machine m = machines.get(id);
         if (m == null) {
             return id;
         }
         String legend = idLegend(id, full);
-        String ip = m.getString("primaryIP", "");
+        String ip = m.primaryIP();
         return ip.isEmpty() ? legend : legend + "/" + ip;
     }
 
@@ -67,20 +70,12 @@ public final class Tables {
         return s == null || s.isEmpty() ? "-" : s;
     }
 
-    static UnitFile fileOf(JsonObject unit) {
-        List<UnitOption> opts = new ArrayList<>();
-        JsonArray a = unit.getJsonArray("options");
-        if (a != null) {
-            for (JsonValue v : a) {
-                JsonObject o = v.asJsonObject();
-                opts.add(new UnitOption(o.getString("section", ""), o.getString("name", ""), o.getString("value", "")));
-            }
-        }
-        return UnitFile.of(opts);
+    static UnitFile fileOf(Unit unit) {
+        return UnitFile.of(unit.options());
     }
 
-    static boolean isGlobal(JsonObject unit) {
-        return Requirements.of(unit.getString("name", ""), fileOf(unit)).global();
+    static boolean isGlobal(Unit unit) {
+        return Requirements.of(or(unit.name(), ""), fileOf(unit)).global();
     }
 
     /** Parses --fields against the valid names; fleet's messages. */
@@ -104,26 +99,26 @@ public final class Tables {
 
     // ---- list-units ------------------------------------------------------------------------------------------
 
-    public static final Map<String, BiFunction<Ctx, JsonObject, String>> UNIT_STATE_FIELDS = new LinkedHashMap<>();
-    public static final Map<String, BiFunction<Ctx, JsonObject, String>> UNIT_FILE_FIELDS = new LinkedHashMap<>();
-    public static final Map<String, BiFunction<Ctx, JsonObject, String>> MACHINE_FIELDS = new LinkedHashMap<>();
+    public static final Map<String, BiFunction<Ctx, UnitState, String>> UNIT_STATE_FIELDS = new LinkedHashMap<>();
+    public static final Map<String, BiFunction<Ctx, Unit, String>> UNIT_FILE_FIELDS = new LinkedHashMap<>();
+    public static final Map<String, BiFunction<Ctx, Machine, String>> MACHINE_FIELDS = new LinkedHashMap<>();
 
     /** What a cell needs besides its row. */
-    public record Ctx(Map<String, JsonObject> machines, boolean full) {
+    public record Ctx(Map<String, Machine> machines, boolean full) {
     }
 
     static {
-        UNIT_STATE_FIELDS.put("unit", (c, s) -> dash(s.getString("name", "")));
-        UNIT_STATE_FIELDS.put("machine", (c, s) -> fullLegend(s.getString("machineID", ""), c.machines(), c.full()));
-        UNIT_STATE_FIELDS.put("load", (c, s) -> dash(s.getString("systemdLoadState", "")));
-        UNIT_STATE_FIELDS.put("active", (c, s) -> dash(s.getString("systemdActiveState", "")));
-        UNIT_STATE_FIELDS.put("sub", (c, s) -> dash(s.getString("systemdSubState", "")));
+        UNIT_STATE_FIELDS.put("unit", (c, s) -> dash(s.name()));
+        UNIT_STATE_FIELDS.put("machine", (c, s) -> fullLegend(s.machineId(), c.machines(), c.full()));
+        UNIT_STATE_FIELDS.put("load", (c, s) -> dash(s.loadState()));
+        UNIT_STATE_FIELDS.put("active", (c, s) -> dash(s.activeState()));
+        UNIT_STATE_FIELDS.put("sub", (c, s) -> dash(s.subState()));
         UNIT_STATE_FIELDS.put("hash", (c, s) -> {
-            String h = s.getString("hash", "");
+            String h = s.hash();
             return h.isEmpty() ? "-" : c.full() || h.length() <= 7 ? h : h.substring(0, 7);
         });
 
-        UNIT_FILE_FIELDS.put("unit", (c, u) -> dash(u.getString("name", "")));
+        UNIT_FILE_FIELDS.put("unit", (c, u) -> dash(u.name()));
         UNIT_FILE_FIELDS.put("hash", (c, u) -> {
             UnitFile f = fileOf(u);
             return c.full() ? f.hash() : f.shortHash();
@@ -132,37 +127,35 @@ public final class Tables {
             List<String> d = fileOf(u).values("Unit", "Description");
             return d.isEmpty() ? "-" : dash(d.get(d.size() - 1));
         });
-        UNIT_FILE_FIELDS.put("dstate", (c, u) -> dash(u.getString("desiredState", "")));
-        UNIT_FILE_FIELDS.put("state", (c, u) -> isGlobal(u) ? "-" : dash(u.getString("currentState", "")));
+        UNIT_FILE_FIELDS.put("dstate", (c, u) -> dash(u.desiredState()));
+        UNIT_FILE_FIELDS.put("state", (c, u) -> isGlobal(u) ? "-" : dash(u.currentState()));
         UNIT_FILE_FIELDS.put("target", (c, u) -> isGlobal(u) ? "global"
-                : fullLegend(u.getString("machineID", ""), c.machines(), c.full()));
+                : fullLegend(u.machineID(), c.machines(), c.full()));
         UNIT_FILE_FIELDS.put("tmachine", UNIT_FILE_FIELDS.get("target"));
         UNIT_FILE_FIELDS.put("global", (c, u) -> String.valueOf(isGlobal(u)));
 
-        MACHINE_FIELDS.put("machine", (c, m) -> idLegend(m.getString("id", ""), c.full()));
-        MACHINE_FIELDS.put("ip", (c, m) -> dash(m.getString("primaryIP", "")));
+        MACHINE_FIELDS.put("machine", (c, m) -> idLegend(or(m.id(), ""), c.full()));
+        MACHINE_FIELDS.put("ip", (c, m) -> dash(m.primaryIP()));
         MACHINE_FIELDS.put("metadata", (c, m) -> {
-            JsonObject md = m.getJsonObject("metadata");
-            if (md == null || md.isEmpty()) {
+            if (m.metadata().isEmpty()) {
                 return "-";
             }
             StringBuilder sb = new StringBuilder();
-            new TreeMap<>(md).forEach((k, v) -> {
+            for (Map.Entry<String, String> e : m.metadata().entrySet()) { // in key order: Machine keeps them sorted
                 if (sb.length() > 0) {
                     sb.append(',');
                 }
-                sb.append(k).append('=').append(v.getValueType() == JsonValue.ValueType.STRING
-                        ? ((jakarta.json.JsonString) v).getString() : v.toString());
-            });
+                sb.append(e.getKey()).append('=').append(e.getValue());
+            }
             return sb.toString();
         });
     }
 
-    static String render(List<JsonObject> rows, List<String> fields, Map<String, BiFunction<Ctx, JsonObject, String>> fns,
-                         Ctx ctx, boolean legend) {
+    static <T> String render(List<T> rows, List<String> fields, Map<String, BiFunction<Ctx, T, String>> fns,
+                             Ctx ctx, boolean legend) {
         // plain loops: a listing of 1,000 rows runs once per process, cold, where each stream pipeline costs more
         // than the cells it builds
-        List<BiFunction<Ctx, JsonObject, String>> cells = new ArrayList<>(fields.size());
+        List<BiFunction<Ctx, T, String>> cells = new ArrayList<>(fields.size());
         List<String> header = new ArrayList<>(fields.size());
         for (String f : fields) {
             cells.add(fns.get(f));
@@ -172,7 +165,7 @@ public final class Tables {
         if (legend) {
             lines.add(header);
         }
-        for (JsonObject r : rows) {
+        for (T r : rows) {
             String[] line = new String[cells.size()];
             for (int i = 0; i < line.length; i++) {
                 line[i] = cells.get(i).apply(ctx, r);
@@ -183,47 +176,50 @@ public final class Tables {
     }
 
     /**
-     * Orders rows by string fields in turn (a missing one sorts as ""). A class rather than
+     * Orders rows by name, then (states) by machine ID; a missing one sorts as "". Classes rather than
      * {@code Comparator.comparing}: the JDK spins that one's lambdas anew on every run, as the class-data archive
      * cannot hold them.
      */
-    private static final class ByFields implements Comparator<JsonObject> {
-        private final String[] fields;
-
-        ByFields(String... fields) {
-            this.fields = fields;
-        }
-
+    private static final class ByNameAndMachine implements Comparator<UnitState> {
         @Override
-        public int compare(JsonObject a, JsonObject b) {
-            for (String f : fields) {
-                int c = a.getString(f, "").compareTo(b.getString(f, ""));
-                if (c != 0) {
-                    return c;
-                }
-            }
-            return 0;
+        public int compare(UnitState a, UnitState b) {
+            int c = or(a.name(), "").compareTo(or(b.name(), ""));
+            return c != 0 ? c : or(a.machineId(), "").compareTo(or(b.machineId(), ""));
+        }
+    }
+
+    private static final class ByName implements Comparator<Unit> {
+        @Override
+        public int compare(Unit a, Unit b) {
+            return or(a.name(), "").compareTo(or(b.name(), ""));
+        }
+    }
+
+    private static final class ById implements Comparator<Machine> {
+        @Override
+        public int compare(Machine a, Machine b) {
+            return or(a.id(), "").compareTo(or(b.id(), ""));
         }
     }
 
     /** list-units: states sorted by unit name, then machine ID. */
-    public static String listUnits(JsonArray states, JsonArray machines, List<String> fields, boolean full, boolean legend) {
-        List<JsonObject> rows = new ArrayList<>(states.getValuesAs(JsonObject.class));
-        rows.sort(new ByFields("name", "machineID"));
+    public static String listUnits(List<UnitState> states, List<Machine> machines, List<String> fields, boolean full, boolean legend) {
+        List<UnitState> rows = new ArrayList<>(states);
+        rows.sort(new ByNameAndMachine());
         return render(rows, fields, UNIT_STATE_FIELDS, new Ctx(machineIndex(machines), full), legend);
     }
 
     /** list-unit-files: units sorted by name. */
-    public static String listUnitFiles(JsonArray units, JsonArray machines, List<String> fields, boolean full, boolean legend) {
-        List<JsonObject> rows = new ArrayList<>(units.getValuesAs(JsonObject.class));
-        rows.sort(new ByFields("name"));
+    public static String listUnitFiles(List<Unit> units, List<Machine> machines, List<String> fields, boolean full, boolean legend) {
+        List<Unit> rows = new ArrayList<>(units);
+        rows.sort(new ByName());
         return render(rows, fields, UNIT_FILE_FIELDS, new Ctx(machineIndex(machines), full), legend);
     }
 
     /** list-machines: machines sorted by ID. */
-    public static String listMachines(JsonArray machines, List<String> fields, boolean full, boolean legend) {
-        List<JsonObject> rows = new ArrayList<>(machines.getValuesAs(JsonObject.class));
-        rows.sort(new ByFields("id"));
+    public static String listMachines(List<Machine> machines, List<String> fields, boolean full, boolean legend) {
+        List<Machine> rows = new ArrayList<>(machines);
+        rows.sort(new ById());
         return render(rows, fields, MACHINE_FIELDS, new Ctx(Map.of(), full), legend);
     }
 

@@ -1,7 +1,10 @@
 package dev.fleet.cli;
 
-import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
+import dev.fleet.unit.UnitOption;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,7 +25,7 @@ abstract class UnitCommand extends Verb {
 
     List<String> args = new ArrayList<>();
     /** The machines by id, for legends; read on first use. */
-    private Map<String, JsonObject> machineIndex;
+    private Map<String, Machine> machineIndex;
 
     UnitCommand(String... description) {
         super(description);
@@ -74,16 +77,16 @@ abstract class UnitCommand extends Verb {
         return false;
     }
 
-    Optional<JsonObject> unit(String name) {
+    Optional<Unit> unit(String name) {
         return root.client().unit(name);
     }
 
     /** The states the machines report for one unit. */
-    JsonArray states(String name) {
-        return root.client().states(name);
+    List<UnitState> states(String name) {
+        return root.client().states(null, name);
     }
 
-    JsonArray machines() {
+    List<Machine> machines() {
         return root.client().machines();
     }
 
@@ -91,8 +94,9 @@ abstract class UnitCommand extends Verb {
         root.client().setDesiredState(name, state);
     }
 
-    void createUnit(String name, JsonArray options) {
-        root.client().createUnit(name, options);
+    /** Creates (or replaces) a unit with these options; no desired state is sent. */
+    void createUnit(String name, List<UnitOption> options) {
+        root.client().putUnit(Unit.put(name, options, null));
     }
 
     /** False when there was no such unit. */
@@ -100,7 +104,7 @@ abstract class UnitCommand extends Verb {
         return root.client().destroy(name);
     }
 
-    ApiClient.Response unitStatus(String name) {
+    FleetClient.Response unitStatus(String name) {
         return root.client().unitStatus(name);
     }
 
@@ -119,11 +123,11 @@ abstract class UnitCommand extends Verb {
      * The registry units the arguments name (mangled), in argument order, missing ones skipped; or null after saying
      * (as fleet) that there are none.
      */
-    List<JsonObject> unitsToActOn() {
+    List<Unit> unitsToActOn() {
         if (noUnitsGiven()) {
             return null;
         }
-        List<JsonObject> found = new ArrayList<>();
+        List<Unit> found = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (String a : args) {
             String name = mangle(a);
@@ -139,16 +143,16 @@ abstract class UnitCommand extends Verb {
     }
 
     /** Sets the desired state of units whose desired state differs; returns those units. */
-    List<JsonObject> setTargetState(List<JsonObject> units, String state) {
-        List<JsonObject> triggered = new ArrayList<>();
-        for (JsonObject u : units) {
-            if (state.equals(u.getString("desiredState", ""))) {
+    List<Unit> setTargetState(List<Unit> units, String state) {
+        List<Unit> triggered = new ArrayList<>();
+        for (Unit u : units) {
+            if (state.equals(u.desiredState())) {
                 if (root.debug) {
-                    root.err.println("DEBUG Unit(" + u.getString("name") + ") already " + state + ", skipping.");
+                    root.err.println("DEBUG Unit(" + u.name() + ") already " + state + ", skipping.");
                 }
                 continue;
             }
-            setDesiredState(u.getString("name"), state);
+            setDesiredState(u.name(), state);
             triggered.add(u);
         }
         return triggered;
@@ -158,10 +162,10 @@ abstract class UnitCommand extends Verb {
      * Says "Triggered ..." for each triggered unit that is not waited for (a global one, or every one under
      * --no-block, {@code block} &lt; 0) and returns the names of the others, in order.
      */
-    List<String> toWaitFor(List<JsonObject> triggered, String verb, int block) {
+    List<String> toWaitFor(List<Unit> triggered, String verb, int block) {
         List<String> wait = new ArrayList<>();
-        for (JsonObject u : triggered) {
-            String name = u.getString("name");
+        for (Unit u : triggered) {
+            String name = u.name();
             if (Tables.isGlobal(u)) {
                 root.out.println("Triggered global unit " + name + " " + verb);
             } else if (block < 0) {

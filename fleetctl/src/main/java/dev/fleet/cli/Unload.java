@@ -1,6 +1,6 @@
 package dev.fleet.cli;
 
-import jakarta.json.JsonObject;
+import dev.fleet.schema.Unit;
 
 /** unload: desired state inactive, for every unit not inactive already. */
 final class Unload extends StoppingCommand {
@@ -9,8 +9,8 @@ final class Unload extends StoppingCommand {
     }
 
     @Override
-    boolean actsOn(JsonObject u) {
-        return Tables.isGlobal(u) || !u.getString("currentState", "inactive").equals("inactive")
-                || !u.getString("desiredState", "").equals("inactive");
+    boolean actsOn(Unit u) {
+        return Tables.isGlobal(u) || !Tables.or(u.currentState(), "inactive").equals("inactive")
+                || !"inactive".equals(u.desiredState());
     }
 }

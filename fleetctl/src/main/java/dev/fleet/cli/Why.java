@@ -1,8 +1,10 @@
 package dev.fleet.cli;
 
-import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,9 +23,9 @@ final class Why extends UnitCommand {
         if (name == null) {
             return Fleetctl.EXIT_FAILURE;
         }
-        Optional<JsonObject> u = unit(name);
-        JsonArray states = u.isPresent() ? states(name) : JsonArray.EMPTY_JSON_ARRAY;
-        Map<String, JsonObject> machines = u.isPresent() ? Tables.machineIndex(machines()) : Map.of();
+        Optional<Unit> u = unit(name);
+        List<UnitState> states = u.isPresent() ? states(name) : List.of();
+        Map<String, Machine> machines = u.isPresent() ? Tables.machineIndex(machines()) : Map.of();
         AgentViews.Printed p = AgentViews.why(name, u.orElse(null), states, machines);
         root.out.print(p.out());
         root.err.print(p.err());

@@ -236,6 +236,10 @@ class AgentVerbsTest {
         assertThat(run("completion", "bash")).isZero();
         assertThat(out).contains("complete -F").contains("list-unit-files").contains("journal");
         assertThat(run("completion", "fish")).isEqualTo(2);
+        // no shell: a usage error like any other, not a stack trace
+        assertThat(run("completion")).isEqualTo(Fleetctl.EXIT_USAGE);
+        assertThat(out).isEmpty();
+        assertThat(err).isEqualTo("fleetctl: Missing required parameter: 'SHELL'\nRun 'fleetctl help' for usage.\n");
         assertThat(run("help")).isZero();
         assertThat(out).startsWith("NAME:\n\tfleetctl - ");
         assertThat(List.of("USAGE:", "VERSION:", "COMMANDS:", "OPTIONS:", "GLOBAL OPTIONS:", "EXIT CODES:"))

@@ -1,5 +1,7 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +23,7 @@ record Captured(int code, String out, String err) {
     }
 
     /** {@code early}: a client with reads already under way ({@link EarlyListing}), or null. */
-    static Captured run(Future<ApiClient> early, String... args) {
+    static Captured run(Future<FleetClient> early, String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         int code = Fleetctl.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8), early);

@@ -1,5 +1,6 @@
 package dev.fleet.cli;
 
+import dev.fleet.client.FleetClient;
 import jakarta.json.Json;
 import org.junit.jupiter.api.Test;
 
@@ -20,11 +21,11 @@ class EarlyListingTest {
     @Test
     void listVerbsReadTheirListingsWithTheOptionsGiven() {
         assertThat(plan(Map.of(), "list-units")).contains(
-                new EarlyListing("http://127.0.0.1:4001", "3.0", List.of(ApiClient.STATES, ApiClient.MACHINES)));
+                new EarlyListing("http://127.0.0.1:4001", "3.0", List.of(FleetClient.STATES, FleetClient.MACHINES)));
         assertThat(plan(Map.of(), "--endpoint", "http://a:1", "--request-timeout", "5", "list-machines", "-l")).contains(
-                new EarlyListing("http://a:1", "5", List.of(ApiClient.MACHINES)));
+                new EarlyListing("http://a:1", "5", List.of(FleetClient.MACHINES)));
         assertThat(plan(Map.of("FLEETCTL_ENDPOINT", "http://env:2"), "list-unit-files")).contains(
-                new EarlyListing("http://env:2", "3.0", List.of(ApiClient.UNITS, ApiClient.MACHINES)));
+                new EarlyListing("http://env:2", "3.0", List.of(FleetClient.UNITS, FleetClient.MACHINES)));
         // the command line wins over the environment, as picocli has it
         assertThat(plan(Map.of("FLEETCTL_ENDPOINT", "http://env:2"), "--endpoint=http://flag:3", "list-units"))
                 .map(EarlyListing::endpoints).contains("http://flag:3");
@@ -57,12 +58,12 @@ class EarlyListingTest {
 
             // a guess that differs from what picocli parsed (another endpoint) is not used
             used.requests.clear();
-            String guessedElsewhere = run(args, new EarlyListing(other.url(), "3.0", List.of(ApiClient.STATES, ApiClient.MACHINES)));
+            String guessedElsewhere = run(args, new EarlyListing(other.url(), "3.0", List.of(FleetClient.STATES, FleetClient.MACHINES)));
             assertThat(guessedElsewhere).isEqualTo(out);
             assertThat(used.requests).containsExactlyInAnyOrder("GET /fleet/v1/state", "GET /fleet/v1/machines");
             // ... nor one with another timeout
             used.requests.clear();
-            assertThat(run(args, new EarlyListing(used.url(), "9", List.of(ApiClient.STATES)))).isEqualTo(out);
+            assertThat(run(args, new EarlyListing(used.url(), "9", List.of(FleetClient.STATES)))).isEqualTo(out);
             // (the unused early read may still be under way when the command is done)
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(used.requests)
                     .containsExactlyInAnyOrder("GET /fleet/v1/state", "GET /fleet/v1/state", "GET /fleet/v1/machines"));

@@ -1,10 +1,11 @@
 package dev.fleet.cli;
 
-import jakarta.json.Json;
-import jakarta.json.JsonArray;
+import dev.fleet.schema.Codec;
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
 import org.junit.jupiter.api.Test;
 
-import java.io.StringReader;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,16 +13,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Golden output of the three tables (§1.3), from fixed API JSON: tabs exactly as Go's tabwriter writes them. */
 class TablesTest {
-    static JsonArray json(String s) {
-        return Json.createReader(new StringReader(s.replace('\'', '"'))).readArray();
+    /** A listing's items as the API's pages give them: {@code items} is the JSON list, with ' for ". */
+    static String page(String field, String items) {
+        return "{\"" + field + "\":" + items.replace('\'', '"') + "}";
     }
 
-    static final JsonArray MACHINES = json("""
+    static final List<Machine> MACHINES = Codec.readMachinePage(page("machines", """
             [{'id':'a91c02ee5b7a4c7e9d0c3f1e2b4a6c8d','primaryIP':'10.0.0.12'},
              {'id':'4d389537aa0b4c1e8f2d3c4b5a697887','primaryIP':'10.0.0.11','metadata':{'role':'db','az':'us-west-1a'}},
-             {'id':'noip'}]""");
+             {'id':'noip'}]""")).items();
 
-    static final JsonArray UNITS = json("""
+    static final List<Unit> UNITS = Codec.readUnitPage(page("units", """
             [{'name':'web@.service','options':[{'section':'Service','name':'ExecStart','value':'/bin/web %i'}],
               'desiredState':'inactive','currentState':'inactive'},
              {'name':'db.service','options':[{'section':'Service','name':'ExecStart','value':'/bin/db'}],
@@ -30,16 +32,16 @@ class TablesTest {
                {'section':'Service','name':'ExecStart','value':'/bin/log'},{'section':'X-Fleet','name':'Global','value':'true'}],
               'desiredState':'launched'},
              {'name':'lost.service','options':[{'section':'Service','name':'ExecStart','value':'/bin/lost'}],
-              'desiredState':'loaded','currentState':'loaded','machineID':'gone0000111122223333'}]""");
+              'desiredState':'loaded','currentState':'loaded','machineID':'gone0000111122223333'}]""")).items();
 
-    static final JsonArray STATES = json("""
+    static final List<UnitState> STATES = Codec.readStatePage(page("states", """
             [{'name':'log.service','hash':'daa5c4176b393c2671130b861edfdf96f20f493c','machineID':'a91c02ee5b7a4c7e9d0c3f1e2b4a6c8d',
               'systemdLoadState':'loaded','systemdActiveState':'active','systemdSubState':'running'},
              {'name':'db.service','hash':'57e3462196cae44ab144322ce1f5c9bbbea826ae','machineID':'4d389537aa0b4c1e8f2d3c4b5a697887',
               'systemdLoadState':'loaded','systemdActiveState':'active','systemdSubState':'running'},
              {'name':'log.service','hash':'daa5c4176b393c2671130b861edfdf96f20f493c','machineID':'4d389537aa0b4c1e8f2d3c4b5a697887',
               'systemdLoadState':'loaded','systemdActiveState':'active','systemdSubState':'running'},
-             {'name':'new.service','machineID':'noip'}]""");
+             {'name':'new.service','machineID':'noip'}]""")).items();
 
     static List<String> f(String spec, java.util.Map<String, ?> valid) {
         return Tables.fields(spec, valid.keySet());
@@ -95,7 +97,7 @@ class TablesTest {
     }
 
     static String h(int i) {
-        return Tables.fileOf(UNITS.getJsonObject(i)).shortHash();
+        return Tables.fileOf(UNITS.get(i)).shortHash();
     }
 
     @Test
@@ -120,6 +122,6 @@ class TablesTest {
 
     @Test
     void hashesAreSevenCharactersOfTheCanonicalSha1() {
-        assertThat(h(1)).isEqualTo("57e3462".substring(0, 0) + Tables.fileOf(UNITS.getJsonObject(1)).hash().substring(0, 7)).hasSize(7);
+        assertThat(h(1)).isEqualTo("57e3462".substring(0, 0) + Tables.fileOf(UNITS.get(1)).hash().substring(0, 7)).hasSize(7);
     }
 }
