@@ -5,7 +5,6 @@ import dev.fleet.agent.control.ControlPlane;
 import dev.fleet.agent.control.ControlPlane.Schedule;
 import dev.fleet.agent.plan.CurrentUnit;
 import dev.fleet.agent.plan.DesiredSet;
-import dev.fleet.agent.plan.ReconcilePlan;
 import dev.fleet.agent.systemd.SystemdPort;
 import dev.fleet.model.FleetVersion;
 
@@ -216,7 +215,6 @@ public final class Agent implements AutoCloseable {
                 index = s.index();
                 if (changed) {
                     DesiredSet desired = DesiredSet.of(machineId, s.metadata(), s.units());
-                    java.util.Set<String> restart = java.util.Set.of();
                     if (takesUnitsAway(desired)) {
                         // Confirm with a fresh read before stopping anything: a node going down may answer a last long
                         // poll from a store that is already half gone. If no node confirms, units stay as they are,
@@ -225,14 +223,10 @@ public final class Agent implements AutoCloseable {
                         Thread.sleep(CONFIRM_DELAY.toMillis());
                         Schedule again = controlPlane.schedule(machineId, -1);
                         index = again.index();
-                        DesiredSet first = desired;
                         desired = DesiredSet.of(machineId, again.metadata(), again.units());
-                        // The confirm delay is also what lets fleet's own restart (loaded, then launched at once) see
-                        // "launched" after its first step; the unit it took back is restarted, not left running.
-                        restart = ReconcilePlan.stoppedAndBack(first, desired, reconciler.current());
                     }
                     lastDesired = desired;
-                    pass(desired, restart, "schedule at index " + index);
+                    pass(desired, "schedule at index " + index);
                 }
             } catch (Exception e) {
                 failures++;
@@ -264,13 +258,13 @@ public final class Agent implements AutoCloseable {
     private void periodicPass() {
         DesiredSet d = lastDesired;
         if (d != null && running) {
-            pass(d, java.util.Set.of(), "periodic");
+            pass(d, "periodic");
         }
     }
 
-    private void pass(DesiredSet desired, java.util.Set<String> restart, String why) {
+    private void pass(DesiredSet desired, String why) {
         try {
-            Reconciler.Pass p = reconciler.reconcile(desired, restart);
+            Reconciler.Pass p = reconciler.reconcile(desired);
             if (!p.tasks().isEmpty() || !p.succeeded()) {
                 String line = "reconcile (" + why + "): " + p.tasks().size() + " task(s) (" + p.timings() + ")"
                         + (p.succeeded() ? "" : ", failed: " + String.join("; ", p.failures()));

@@ -41,6 +41,8 @@ public final class Reconciler {
     private final StatePublisher publisher;
     private final Log log;
     private final Map<String, CurrentUnit> current = new TreeMap<>();
+    /** The launch number of each desired unit in the pass being run: a start records it. */
+    private final Map<String, Long> launchOf = new java.util.HashMap<>();
     /** This pass linked a file systemd already had in memory, or enabled one: only then is a daemon-reload needed. */
     private boolean reloadNeeded;
     private volatile boolean reloaded;
@@ -102,12 +104,9 @@ public final class Reconciler {
 
     /** Plans and runs one pass towards {@code desired}. */
     public synchronized Pass reconcile(DesiredSet desired) {
-        return reconcile(desired, Set.of());
-    }
-
-    /** One pass towards {@code desired} that also restarts the launched units in {@code restart} (see {@link ReconcilePlan}). */
-    public synchronized Pass reconcile(DesiredSet desired, Set<String> restart) {
-        List<Task> tasks = ReconcilePlan.plan(desired, current, restart);
+        List<Task> tasks = ReconcilePlan.plan(desired, current);
+        launchOf.clear();
+        desired.units().forEach(d -> launchOf.put(d.name(), d.launch()));
         List<String> failures = new ArrayList<>();
         Map<Task.Kind, Long> millis = new java.util.EnumMap<>(Task.Kind.class);
         if (!tasks.isEmpty()) {
@@ -122,8 +121,8 @@ public final class Reconciler {
             for (DesiredUnit d : desired.units()) {
                 CurrentUnit c = current.get(d.name());
                 if (c != null && c.state() == DesiredState.INACTIVE && !touched.contains(d.name()) && d.state() != DesiredState.INACTIVE) {
-                    current.put(d.name(), CurrentUnit.cached(d.name(), c.hash(), d.state()));
-                    publisher.setLaunched(d.name(), d.state() == DesiredState.LAUNCHED);
+                    current.put(d.name(), CurrentUnit.cached(d.name(), c.hash(), d.state(), d.launch()));
+                    publisher.setLaunched(d.name(), d.state() == DesiredState.LAUNCHED, d.launch());
                 }
             }
         }
@@ -292,7 +291,7 @@ public final class Reconciler {
         Map<String, java.util.concurrent.Future<?>> calls = new TreeMap<>();
         for (Task t : tasks) {
             String name = t.unitName();
-            publisher.setLaunched(name, true);
+            publisher.setLaunched(name, true, launchOf.getOrDefault(name, 0L));
             calls.put(name, startPool.submit(() -> startOrReloadAndStart(name).whenComplete((result, ex) -> {
                 if (ex != null || !"done".equals(result)) {
                     log.info("start " + name + ": job " + (ex != null ? ex.getMessage() : result));
@@ -302,7 +301,8 @@ public final class Reconciler {
         calls.forEach((name, f) -> {
             try {
                 f.get();
-                current.put(name, CurrentUnit.cached(name, current.get(name).hash(), DesiredState.LAUNCHED));
+                current.put(name, CurrentUnit.cached(name, current.get(name).hash(), DesiredState.LAUNCHED,
+                        launchOf.getOrDefault(name, 0L)));
                 log.info("started " + name);
             } catch (java.util.concurrent.ExecutionException ex) {
                 // systemd refused the job (e.g. a bad unit file): the unit stays "loaded" and the next pass tries again

@@ -26,7 +26,7 @@ public final class StatePublisher implements AutoCloseable {
         boolean send(List<dev.fleet.schema.UnitState> states, List<String> removed) throws Exception;
     }
 
-    private record Tracked(String hash, boolean launched, UnitState systemd) {
+    private record Tracked(String hash, boolean launched, long launch, UnitState systemd) {
     }
 
     private final Sink sink;
@@ -58,7 +58,8 @@ public final class StatePublisher implements AutoCloseable {
     /** A unit file is now in the units directory (loaded, or found there at start-up). */
     public synchronized void track(String name, String hash) {
         Tracked t = tracked.get(name);
-        tracked.put(name, new Tracked(hash, t != null && t.hash.equals(hash) && t.launched, t == null ? null : t.systemd));
+        boolean same = t != null && t.hash.equals(hash);
+        tracked.put(name, new Tracked(hash, same && t.launched, same ? t.launch : 0, t == null ? null : t.systemd));
         removed.remove(name);
         markDirty(name);
     }
@@ -72,11 +73,17 @@ public final class StatePublisher implements AutoCloseable {
         }
     }
 
-    /** fleet's "launched heartbeat": the agent started the unit (true) or stopped it (false). */
+    /** fleet's "launched heartbeat": the agent stopped the unit (false). */
     public synchronized void setLaunched(String name, boolean launched) {
         Tracked t = tracked.get(name);
-        if (t != null && t.launched != launched) {
-            tracked.put(name, new Tracked(t.hash, launched, t.systemd));
+        setLaunched(name, launched, t == null ? 0 : t.launch);
+    }
+
+    /** fleet's "launched heartbeat", with the unit's launch number the agent started it under (0 = none given). */
+    public synchronized void setLaunched(String name, boolean launched, long launch) {
+        Tracked t = tracked.get(name);
+        if (t != null && (t.launched != launched || t.launch != launch)) {
+            tracked.put(name, new Tracked(t.hash, launched, launch, t.systemd));
             markDirty(name);
         }
     }
@@ -87,7 +94,7 @@ public final class StatePublisher implements AutoCloseable {
         if (t == null || s.equals(t.systemd)) {
             return;
         }
-        tracked.put(s.name(), new Tracked(t.hash, t.launched, s));
+        tracked.put(s.name(), new Tracked(t.hash, t.launched, t.launch, s));
         markDirty(s.name());
     }
 
@@ -141,7 +148,7 @@ public final class StatePublisher implements AutoCloseable {
                     if (t != null && t.systemd != null) {
                         UnitState s = t.systemd;
                         states.add(new dev.fleet.schema.UnitState(name, null, t.hash, s.loadState(), s.activeState(), s.subState(), t.launched,
-                                nz(s.result()), nz(s.invocationId())));
+                                nz(s.result()), nz(s.invocationId()), t.launch));
                     }
                 }
                 dirty.clear();

@@ -46,8 +46,7 @@ class AgentWithFakeControlPlaneTest {
     final List<JsonObject> stateBodies = new CopyOnWriteArrayList<>();
     final AtomicReference<String> units = new AtomicReference<>("[]");
     final AtomicLong index = new AtomicLong(1);
-    /** The schedule that replaces the current one as soon as the agent has read it once. */
-    final AtomicReference<String> afterServed = new AtomicReference<>();
+
     volatile int statesAnswer = 204;
     final java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
     volatile int registerAnswer = 201;
@@ -89,10 +88,6 @@ class AgentWithFakeControlPlaneTest {
             }
             status = 200;
             out = "{\"machineID\":\"" + M + "\",\"index\":" + index.get() + ",\"metadata\":{\"region\":\"eu\"},\"units\":" + units.get() + "}";
-            String next = afterServed.getAndSet(null);
-            if (next != null) {
-                schedule(next);
-            }
         } else if (path.endsWith("/states")) {
             stateBodies.add(JSON.createReader(new StringReader(body)).readObject());
             status = statesAnswer;
@@ -189,20 +184,21 @@ class AgentWithFakeControlPlaneTest {
     }
 
     @Test
-    void fleetsRestartLoadedThenLaunchedAtOnceRestartsTheUnit() {
-        String launched = "[{\"name\":\"web.service\",\"hash\":\"x\",\"desiredState\":\"launched\",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep 100\"}]}]";
+    void aNewLaunchRestartsTheUnitEvenIfTheAgentNeverSawItStop() {
+        String launch1 = "[{\"name\":\"web.service\",\"hash\":\"x\",\"desiredState\":\"launched\",\"launch\":1,\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep 100\"}]}]";
         agent.start();
-        schedule(launched);
-        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start web.service"));
+        schedule(launch1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start web.service")
+                && lastReport("web.service") != null && lastReport("web.service").getInt("launch", 0) == 1);
         systemd.drainCalls();
 
-        // fleet's fleetctl restart: desired loaded, then (its wait passes at once) launched again, before the agent's
-        // confirm read
-        afterServed.set(launched);
-        schedule(launched.replace("\"launched\"", "\"loaded\""));
+        // fleet's fleetctl restart set loaded and launched again before this agent looked: it reads launch 2 only
+        schedule(launch1.replace("\"launch\":1", "\"launch\":2"));
         await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start web.service"));
         assertThat(systemd.calls).containsSubsequence("stop web.service", "start web.service");
-        assertThat(agent.reconciler().current().get("web.service").state()).isEqualTo(dev.fleet.unit.DesiredState.LAUNCHED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lastReport("web.service").getInt("launch", 0) == 2
+                && lastReport("web.service").getBoolean("launched"));
+        assertThat(agent.reconciler().current().get("web.service").launch()).isEqualTo(2);
     }
 
     private JsonObject lastReport(String name) {

@@ -206,6 +206,9 @@ public final class Codec {
                 if (u.global()) {
                     g.write("global", true);
                 }
+                if (u.launch() > 0) {
+                    g.write("launch", u.launch());
+                }
                 writeOptions(g, u.options());
                 g.writeEnd();
             }
@@ -223,6 +226,9 @@ public final class Codec {
                 .write("subState", s.subState()).write("launched", s.launched());
         writeIfSet(g, "result", s.result());
         writeIfSet(g, "invocationID", s.invocationId());
+        if (s.launch() > 0) {
+            g.write("launch", s.launch());
+        }
         g.writeEnd();
     }
 
@@ -564,6 +570,7 @@ public final class Codec {
         String hash = null;
         String desired = null;
         boolean global = false;
+        long launch = 0;
         List<UnitOption> options = List.of();
         for (String key; (key = in.key()) != null; ) {
             switch (key) {
@@ -571,11 +578,12 @@ public final class Codec {
                 case "hash" -> hash = in.string(key);
                 case "desiredState" -> desired = in.string(key);
                 case "global" -> global = in.bool(key);
+                case "launch" -> launch = in.number(key);
                 case "options" -> options = readOptions(in);
                 default -> in.skip();
             }
         }
-        return new Schedule.Entry(name, hash, desired, global, options);
+        return new Schedule.Entry(name, hash, desired, global, options, launch);
     }
 
     /** An agent's state report for {@code machineId}: each state gets that machine. */
@@ -631,6 +639,7 @@ public final class Codec {
         String result = null;
         String invocation = null;
         boolean launched = false;
+        long launch = 0;
         for (String key; (key = in.key()) != null; ) {
             switch (key) {
                 case "name" -> {
@@ -644,10 +653,11 @@ public final class Codec {
                 case "launched" -> launched = in.bool(key);
                 case "result" -> result = in.string(key);
                 case "invocationID" -> invocation = in.string(key);
+                case "launch" -> launch = in.number(key);
                 default -> in.skip();
             }
         }
-        return new UnitState(name, machineId, hash, load, active, sub, launched, result, invocation);
+        return new UnitState(name, machineId, hash, load, active, sub, launched, result, invocation, launch);
     }
 
     private static Map<String, String> readStringMap(In in, String notString) {

@@ -16,10 +16,19 @@ public record Schedule(String machineID, long index, Map<String, String> metadat
         units = List.copyOf(units);
     }
 
-    /** One schedule entry: a unit with its hash, desired state ({@code loaded}/{@code launched}), and file. */
-    public record Entry(String name, String hash, String desiredState, boolean global, List<UnitOption> options) {
+    /**
+     * One schedule entry: a unit with its hash, desired state ({@code loaded}/{@code launched}), file, and launch
+     * number (how many times its desired state has become launched; an agent running it under an earlier number
+     * restarts it; 0 = none given).
+     */
+    public record Entry(String name, String hash, String desiredState, boolean global, List<UnitOption> options,
+                        long launch) {
         public Entry {
             options = options == null ? List.of() : List.copyOf(options);
+        }
+
+        public Entry(String name, String hash, String desiredState, boolean global, List<UnitOption> options) {
+            this(name, hash, desiredState, global, options, 0);
         }
     }
 }

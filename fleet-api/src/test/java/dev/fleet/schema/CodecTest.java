@@ -62,6 +62,11 @@ class CodecTest {
         // API v1 has no launched: it reads back false
         assertThat(Codec.readState(Codec.state(s))).isEqualTo(new UnitState("a.service", "m1", HASH, "loaded", "active", "running",
                 false, "", "ab".repeat(16)));
+        // a launch number goes to the agent API and the store, never to API v1 (fleet's shape)
+        UnitState l = new UnitState("a.service", "m1", HASH, "loaded", "active", "running", true, "", "", 3);
+        assertThat(Codec.storedState(l)).endsWith(",\"launched\":true,\"launch\":3}");
+        assertThat(Codec.readStoredState(Codec.storedState(l), "a.service", "m1")).isEqualTo(l);
+        assertThat(Codec.state(l)).doesNotContain("launch");
     }
 
     @Test
@@ -115,6 +120,10 @@ class CodecTest {
                 + "\"name\":\"ExecStart\",\"value\":\"/bin/true\"}]},{\"name\":\"g.service\",\"hash\":\"" + HASH + "\","
                 + "\"desiredState\":\"loaded\",\"global\":true,\"options\":[]}]}");
         assertThat(Codec.readSchedule(Codec.schedule(s))).isEqualTo(s);
+        Schedule.Entry e = new Schedule.Entry("a.service", HASH, "launched", false, List.of(), 2);
+        Schedule withLaunch = new Schedule("m1", 43, Map.of(), List.of(e));
+        assertThat(Codec.schedule(withLaunch)).contains("\"desiredState\":\"launched\",\"launch\":2,\"options\":[]");
+        assertThat(Codec.readSchedule(Codec.schedule(withLaunch))).isEqualTo(withLaunch);
     }
 
     @Test

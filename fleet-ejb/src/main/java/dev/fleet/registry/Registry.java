@@ -155,7 +155,8 @@ public final class Registry {
                 UnitRecord old = existing.orElse(null);
                 // a replaced unit keeps its machine (an in-place update); the engine moves it if it no longer fits
                 String target = global || old == null ? null : old.target();
-                UnitRecord rec = new UnitRecord(name, contents.hash(), d, target, global, 0);
+                UnitRecord rec = old == null ? UnitRecord.created(name, contents.hash(), d, null, global)
+                        : old.replaced(contents.hash(), d, target, global);
                 ops.add(put(now, Keys.body(rec.hash()), Bodies.encode(contents)));
                 conditions.add(UnitWrites.unchanged(name, old));
                 ops.addAll(UnitWrites.ops(now, old, rec));
@@ -361,7 +362,8 @@ public final class Registry {
     // ------------------------------------------------------------------ schedules (what agents read)
 
     /** One entry of a machine's schedule (or a global unit, which every agent considers). */
-    public record ScheduledUnit(String name, String hash, DesiredState desired, boolean global, UnitFile contents) { }
+    public record ScheduledUnit(String name, String hash, DesiredState desired, boolean global, UnitFile contents,
+                                long launch) { }
 
     /** A machine's schedule at store index {@code index}, with its merged metadata for global units. */
     public record MachineSchedule(String machineId, long index, List<ScheduledUnit> units, Map<String, String> metadata) { }
@@ -382,7 +384,7 @@ public final class Registry {
     private ScheduledUnit scheduled(String name, String entry, boolean global) {
         String[] f = entry.split(" ");
         DesiredState d = DesiredState.fromWire(f[1]).orElseThrow();
-        return new ScheduledUnit(name, f[0], d, global, body(f[0]).orElse(null));
+        return new ScheduledUnit(name, f[0], d, global, body(f[0]).orElse(null), f.length > 2 ? Long.parseLong(f[2]) : 0);
     }
 
     /**
@@ -515,8 +517,11 @@ public final class Registry {
     }
 
     /**
-     * fleet's current state: inactive without a target or without a report from it; loaded once the target
-     * reports the unit; launched once the target reports it started. Null for global units (no single target).
+     * fleet's current state, from the target machine's report: {@code inactive} without a target or without a report
+     * from it; {@code launched} once the target reports it has started the unit under the unit's current launch
+     * number (a report without one, from an older agent, counts for any); {@code loaded} otherwise: the unit is on
+     * the target but not started, or still runs a run from before the latest launch (a restart under way). Null for
+     * global units (no single target).
      */
     public String currentState(UnitRecord u) {
         if (u.global()) {
@@ -525,7 +530,8 @@ public final class Registry {
         if (u.target() == null) {
             return "inactive";
         }
-        return state(u.name(), u.target()).map(s -> s.launched() ? "launched" : "loaded").orElse("inactive");
+        return state(u.name(), u.target()).map(s -> s.launched() && (s.launch() == 0 || s.launch() >= u.launch())
+                ? "launched" : "loaded").orElse("inactive");
     }
 
     // ------------------------------------------------------------------ helpers

@@ -142,6 +142,46 @@ class RegistryTest {
     }
 
     @Test
+    void aRestartIsANewLaunchAndCurrentStateWaitsForIt() {
+        registry.register(machine("m1", "s1", 30));
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        schedule("a.service", "m1");
+        assertThat(registry.unit("a.service").orElseThrow().launch()).isEqualTo(1);
+        registry.reportStates("m1", "s1", List.of(launchedUnder("a.service", 1)), List.of());
+        assertThat(registry.currentState(registry.unit("a.service").orElseThrow())).isEqualTo("launched");
+
+        // fleet's restart: loaded (the same launch: still launched until the agent stops it), then launched again
+        registry.putUnit("a.service", null, DesiredState.LOADED);
+        assertThat(registry.unit("a.service").orElseThrow().launch()).isEqualTo(1);
+        assertThat(registry.currentState(registry.unit("a.service").orElseThrow())).isEqualTo("launched");
+        registry.putUnit("a.service", null, DesiredState.LAUNCHED);
+        UnitRecord u = registry.unit("a.service").orElseThrow();
+        assertThat(u.launch()).isEqualTo(2);
+        assertThat(registry.schedule("m1").units()).extracting(Registry.ScheduledUnit::launch).containsExactly(2L);
+        assertThat(registry.currentState(u)).as("the run of launch 1 is not the one asked for").isEqualTo("loaded");
+        registry.reportStates("m1", "s1", List.of(launchedUnder("a.service", 2)), List.of());
+        assertThat(registry.currentState(u)).isEqualTo("launched");
+        // launched again while launched is no new launch; a report without a launch number counts for any
+        registry.putUnit("a.service", null, DesiredState.LAUNCHED);
+        assertThat(registry.unit("a.service").orElseThrow().launch()).isEqualTo(2);
+        registry.reportStates("m1", "s1", List.of(state("a.service", "m1", true)), List.of());
+        assertThat(registry.currentState(registry.unit("a.service").orElseThrow())).isEqualTo("launched");
+    }
+
+    @Test
+    void unitRecordsWithoutALaunchNumberStillRead() {
+        UnitRecord old = UnitRecord.decode("a.service", SLEEP.hash() + " launched m1 -", 7);
+        assertThat(old.launch()).isZero();
+        assertThat(old.target()).isEqualTo("m1");
+        assertThat(UnitRecord.decode("a.service", old.withDesired(DesiredState.LOADED).withDesired(DesiredState.LAUNCHED).encode(), 8)
+                .launch()).isEqualTo(1);
+    }
+
+    static UnitState launchedUnder(String unit, long launch) {
+        return new UnitState(unit, "m1", SLEEP.hash(), "loaded", "active", "running", true, "", "", launch);
+    }
+
+    @Test
     void deregisteringRemovesThePresenceAndOnlyThatMachinesStates() {
         registry.register(machine("m1", "s1", 30));
         registry.register(machine("m2", "s2", 30));

@@ -97,7 +97,7 @@ public final class ControlPlane {
                 continue;
             }
             UnitFile file = UnitFile.of(u.options());
-            units.add(new DesiredUnit(u.name(), file.hash(), state, file, u.global()));
+            units.add(new DesiredUnit(u.name(), file.hash(), state, file, u.global(), u.launch()));
         }
         return new Schedule(s.index(), s.metadata(), units);
     }

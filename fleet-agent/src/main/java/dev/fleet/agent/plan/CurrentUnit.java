@@ -18,8 +18,10 @@ import java.util.Set;
  *                    {@code failed}, {@code activating}, ...), or {@code null} when systemd does not
  *                    know the unit (LoadState {@code not-found}: the file is not linked) or was not
  *                    asked. Only consulted for {@link DesiredState#INACTIVE} (see {@link ReconcilePlan}).
+ * @param launch      the unit's launch number this agent started it under ({@link DesiredUnit#launch()}; 0 = not
+ *                    known: never restarted for a newer one)
  */
-public record CurrentUnit(String name, String hash, DesiredState state, String activeState) {
+public record CurrentUnit(String name, String hash, DesiredState state, String activeState, long launch) {
 
     /** ActiveStates in which the unit is (or is becoming) up: starting it again would be wrong or useless. */
     private static final Set<String> RUNNING = Set.of("active", "activating", "reloading");
@@ -30,9 +32,18 @@ public record CurrentUnit(String name, String hash, DesiredState state, String a
         Objects.requireNonNull(state, "state");
     }
 
+    public CurrentUnit(String name, String hash, DesiredState state, String activeState) {
+        this(name, hash, state, activeState, 0);
+    }
+
     /** A unit this agent process loaded or started itself ({@code state} LOADED or LAUNCHED); systemd state not consulted. */
     public static CurrentUnit cached(String name, String hash, DesiredState state) {
-        return new CurrentUnit(name, hash, state, null);
+        return new CurrentUnit(name, hash, state, null, 0);
+    }
+
+    /** As {@link #cached(String, String, DesiredState)}, started (or found running) under launch number {@code launch}. */
+    public static CurrentUnit cached(String name, String hash, DesiredState state, long launch) {
+        return new CurrentUnit(name, hash, state, null, launch);
     }
 
     /**

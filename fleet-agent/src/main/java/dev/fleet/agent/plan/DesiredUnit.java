@@ -16,8 +16,10 @@ import java.util.Objects;
  * @param state    the desired (target) state
  * @param contents the unit file
  * @param global   true for a global unit ({@code Global=true} in {@code [X-Fleet]})
+ * @param launch   the unit's launch number (how many times its desired state has become launched; 0 = none given):
+ *                 a unit this agent started under an earlier one is restarted
  */
-public record DesiredUnit(String name, String hash, DesiredState state, UnitFile contents, boolean global) {
+public record DesiredUnit(String name, String hash, DesiredState state, UnitFile contents, boolean global, long launch) {
 
     public DesiredUnit {
         Objects.requireNonNull(name, "name");
@@ -26,6 +28,10 @@ public record DesiredUnit(String name, String hash, DesiredState state, UnitFile
         if (hash == null) {
             hash = contents.hash();
         }
+    }
+
+    public DesiredUnit(String name, String hash, DesiredState state, UnitFile contents, boolean global) {
+        this(name, hash, state, contents, global, 0);
     }
 
     /** A unit whose hash is computed from {@code contents} and whose globality is read from its {@code [X-Fleet]} section. */

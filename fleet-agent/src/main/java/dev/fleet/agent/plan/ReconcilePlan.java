@@ -7,7 +7,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -20,8 +19,9 @@ import java.util.TreeSet;
  *   <li>not desired, or desired inactive, but present → Unload;</li>
  *   <li>desired but absent → Load (and Start if desired launched);</li>
  *   <li>present with a different hash → Unload, Load (and Start if desired launched);</li>
- *   <li>cached launched, named for a restart (its stop was taken back before it was carried out, see
- *       {@link #stoppedAndBack}), still desired launched with the same hash → Stop, Start;</li>
+ *   <li>cached launched under launch number M, desired launched under a later one N (its desired state went
+ *       launched, loaded or inactive, launched again, whether or not this agent saw the step between: fleet's own
+ *       {@code fleetctl restart} takes it at once) → Stop, Start: a new run;</li>
  *   <li>cached loaded, desired launched → Start; cached launched, desired loaded → Stop; equal → nothing.
  *       With a cached state systemd's ActiveState is not consulted (as fleet: a launched unit that
  *       crashed is left to systemd's {@code Restart=}, never restarted by the agent);</li>
@@ -58,16 +58,7 @@ public final class ReconcilePlan {
      * @return the tasks, in execution order (empty when nothing is to be done)
      */
     public static List<Task> plan(DesiredSet desired, Map<String, CurrentUnit> current) {
-        return plan(desired, current, Set.of());
-    }
-
-    /**
-     * As {@link #plan(DesiredSet, Map)}, and each unit named in {@code restart} that this agent launched and that is
-     * still desired launched with the same hash is stopped and started again (see {@link #stoppedAndBack}).
-     */
-    public static List<Task> plan(DesiredSet desired, Map<String, CurrentUnit> current, Set<String> restart) {
         Objects.requireNonNull(desired, "desired");
-        Objects.requireNonNull(restart, "restart");
         Objects.requireNonNull(current, "current");
         Map<String, CurrentUnit> cur = new TreeMap<>();
         current.forEach((k, v) -> cur.put(v.name(), v));
@@ -76,16 +67,7 @@ public final class ReconcilePlan {
 
         List<Task> tasks = new ArrayList<>();
         for (String name : names) {
-            DesiredUnit d = desired.byName().get(name);
-            CurrentUnit c = cur.get(name);
-            if (restart.contains(name) && d != null && c != null && d.state() == DesiredState.LAUNCHED
-                    && c.state() == DesiredState.LAUNCHED && c.hash().equals(d.hash())) {
-                String why = "desired state went loaded and back to launched before the stop was carried out: restart";
-                tasks.add(new Task.Stop(name, why));
-                tasks.add(new Task.Start(name, why));
-            } else {
-                unit(name, d, c, tasks);
-            }
+            unit(name, desired.byName().get(name), cur.get(name), tasks);
         }
         List<String> changed = tasks.stream()
                 .filter(t -> t.kind() == Task.Kind.LOAD || t.kind() == Task.Kind.UNLOAD)
@@ -95,25 +77,6 @@ public final class ReconcilePlan {
         }
         tasks.sort(ORDER); // stable
         return List.copyOf(tasks);
-    }
-
-    /**
-     * The units a stop was asked for and then taken back before the agent carried it out: launched here (cached),
-     * desired loaded in {@code first}, and desired launched again, same hash, in {@code confirmed} (the schedule read
-     * again before anything is stopped). The desired state went launched, loaded, launched: what the user asked for is
-     * a new run, as fleet's own {@code fleetctl restart} does it (it sets loaded, then launched at once).
-     */
-    public static Set<String> stoppedAndBack(DesiredSet first, DesiredSet confirmed, Map<String, CurrentUnit> current) {
-        Set<String> out = new TreeSet<>();
-        for (CurrentUnit c : current.values()) {
-            DesiredUnit a = first.byName().get(c.name());
-            DesiredUnit b = confirmed.byName().get(c.name());
-            if (c.state() == DesiredState.LAUNCHED && a != null && b != null && a.state() == DesiredState.LOADED
-                    && b.state() == DesiredState.LAUNCHED && a.hash().equals(c.hash()) && b.hash().equals(c.hash())) {
-                out.add(c.name());
-            }
-        }
-        return out;
     }
 
     private static void unit(String name, DesiredUnit d, CurrentUnit c, List<Task> tasks) {
@@ -149,6 +112,10 @@ public final class ReconcilePlan {
             case LAUNCHED -> {
                 if (!launch) {
                     tasks.add(new Task.Stop(name, wanted + ", current launched"));
+                } else if (c.launch() > 0 && d.launch() > c.launch()) {
+                    String why = "launch " + d.launch() + " desired, running launch " + c.launch() + ": restart";
+                    tasks.add(new Task.Stop(name, why));
+                    tasks.add(new Task.Start(name, why));
                 }
             }
             case INACTIVE -> {

@@ -134,25 +134,21 @@ class ReconcilePlanTest {
     }
 
     @Test
-    void aStopTakenBackBeforeItWasCarriedOutIsARestart() {
-        Map<String, CurrentUnit> current = have(cached("a.service", LAUNCHED), cached("b.service", LAUNCHED), cached("c.service", LOADED));
-        DesiredSet first = set(want("a.service", LOADED), want("b.service", LOADED), want("c.service", LOADED));
-        DesiredSet confirmed = set(want("a.service", LAUNCHED), want("b.service", LOADED), want("c.service", LAUNCHED));
-        assertThat(ReconcilePlan.stoppedAndBack(first, confirmed, current)).containsExactly("a.service");
-        List<Task> tasks = ReconcilePlan.plan(confirmed, current, java.util.Set.of("a.service"));
-        assertThat(kinds(tasks)).containsExactly("STOP a.service", "STOP b.service", "START a.service", "START c.service");
-        assertThat(tasks.get(0).reason()).contains("restart");
+    void aLaterLaunchOfARunningUnitIsARestart() {
+        DesiredUnit again = new DesiredUnit("a.service", SLEEP.hash(), LAUNCHED, SLEEP, false, 3);
+        List<Task> tasks = ReconcilePlan.plan(set(again), have(CurrentUnit.cached("a.service", SLEEP.hash(), LAUNCHED, 2)));
+        assertThat(kinds(tasks)).containsExactly("STOP a.service", "START a.service");
+        assertThat(tasks.get(0).reason()).isEqualTo("launch 3 desired, running launch 2: restart");
     }
 
     @Test
-    void aRestartIsOnlyForALaunchedUnitWithTheSameContents() {
-        DesiredUnit replaced = DesiredUnit.of("a.service", LAUNCHED, OTHER);
-        assertThat(ReconcilePlan.stoppedAndBack(set(want("a.service", LOADED)), set(replaced), have(cached("a.service", LAUNCHED)))).isEmpty();
-        assertThat(ReconcilePlan.stoppedAndBack(set(want("a.service", INACTIVE)), set(want("a.service", LAUNCHED)),
-                have(cached("a.service", LAUNCHED)))).isEmpty();
-        // named for a restart but no longer desired launched: the ordinary rows apply
-        assertThat(kinds(ReconcilePlan.plan(set(want("a.service", LOADED)), have(cached("a.service", LAUNCHED)), java.util.Set.of("a.service"))))
-                .containsExactly("STOP a.service");
+    void theSameLaunchOrAnUnknownOneIsNoRestart() {
+        DesiredUnit d = new DesiredUnit("a.service", SLEEP.hash(), LAUNCHED, SLEEP, false, 3);
+        assertThat(ReconcilePlan.plan(set(d), have(CurrentUnit.cached("a.service", SLEEP.hash(), LAUNCHED, 3)))).isEmpty();
+        // launch unknown (0): an agent that adopted the unit, or a control plane without launch numbers
+        assertThat(ReconcilePlan.plan(set(d), have(CurrentUnit.cached("a.service", SLEEP.hash(), LAUNCHED, 0)))).isEmpty();
+        assertThat(ReconcilePlan.plan(set(want("a.service", LAUNCHED)), have(CurrentUnit.cached("a.service", SLEEP.hash(), LAUNCHED, 2))))
+                .isEmpty();
     }
 
     @Test

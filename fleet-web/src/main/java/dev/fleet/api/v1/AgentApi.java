@@ -73,7 +73,7 @@ public final class AgentApi {
         List<Schedule.Entry> units = new ArrayList<>(s.units().size());
         for (Registry.ScheduledUnit u : s.units()) {
             List<UnitOption> options = u.contents() == null ? List.of() : u.contents().options();
-            units.add(new Schedule.Entry(u.name(), u.hash(), u.desired().wire(), u.global(), options));
+            units.add(new Schedule.Entry(u.name(), u.hash(), u.desired().wire(), u.global(), options, u.launch()));
         }
         return ApiResponse.json(200, Codec.schedule(new Schedule(machineId, s.index(), s.metadata(), units)));
     }
@@ -99,8 +99,11 @@ public final class AgentApi {
             if (!s.invocationId().isEmpty() && !INVOCATION_ID.matcher(s.invocationId()).matches()) {
                 return ApiResponse.error(400, "unit " + name + ": invocationID must be 32 hex digits");
             }
+            if (s.launch() < 0) {
+                return ApiResponse.error(400, "unit " + name + ": launch must be a launch number (0 or more)");
+            }
             set.add(new UnitState(name, machineId, s.hash(), s.loadState(), s.activeState(), s.subState(), s.launched(),
-                    s.result(), s.invocationId().toLowerCase(Locale.ROOT))); // one spelling of an ID, whatever the agent sent
+                    s.result(), s.invocationId().toLowerCase(Locale.ROOT), s.launch())); // one spelling of an ID
         }
         for (String name : report.removed()) {
             if (!UnitName.isValid(name)) {
