@@ -1,10 +1,12 @@
 package dev.fleet.bench;
 
-import dev.fleet.testkit.FleetV1Client;
-import dev.fleet.testkit.FleetV1Client.Option;
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
+import dev.fleet.testkit.UnitOptions;
 import dev.fleet.testkit.machines.DevCluster;
 import dev.fleet.testkit.machines.SystemdMachine;
-import jakarta.json.JsonObject;
+import dev.fleet.unit.UnitOption;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,7 +53,7 @@ public final class AgentBench {
         try (DevCluster c = DevCluster.builder().nodes(1).machines(machines).ttl("10s")
                 .progress(s -> System.out.println("[bench] " + s)).start()) {
             c.awaitRegistered(java.time.Duration.ofMinutes(3));
-            FleetV1Client api = c.client();
+            FleetClient api = c.client();
             anchor(c.machines().get(0), starts);
             startLatency(api, starts);
             manyUnits(api, units);
@@ -59,8 +61,8 @@ public final class AgentBench {
         }
     }
 
-    private static List<Option> sleeper(int i) {
-        return List.of(Option.service("ExecStart", "/bin/sleep " + (100_000 + i)));
+    private static List<UnitOption> sleeper(int i) {
+        return List.of(UnitOptions.service("ExecStart", "/bin/sleep " + (100_000 + i)));
     }
 
     /** The floor: systemctl start inside the machine (its own process start and nsenter included). */
@@ -83,9 +85,9 @@ public final class AgentBench {
         print("anchor: systemctl start in the machine (nsenter, no fleet)", ms);
     }
 
-    private static void startLatency(FleetV1Client api, int n) throws Exception {
+    private static void startLatency(FleetClient api, int n) throws Exception {
         for (int i = 0; i < n; i++) {
-            api.putUnit("lat-" + i + ".service", sleeper(i), "loaded");
+            api.putUnit(Unit.put("lat-" + i + ".service", sleeper(i), "loaded"));
         }
         // wait until every one is loaded on its machine (a state reported)
         waitStates(api, "lat-", n, "loaded", null, 180);
@@ -93,12 +95,12 @@ public final class AgentBench {
         for (int i = 0; i < n; i++) {
             String u = "lat-" + i + ".service";
             long t0 = System.nanoTime();
-            if (api.setDesiredState(u, "launched") != 204) {
+            if (api.putUnit(Unit.put(u, List.of(), "launched")) != 204) {
                 throw new IllegalStateException("setDesiredState " + u);
             }
             while (true) {
-                JsonObject s = state(api, u);
-                if (s != null && "active".equals(s.getString("systemdActiveState", ""))) {
+                UnitState s = state(api, u);
+                if (s != null && "active".equals(s.activeState())) {
                     break;
                 }
                 if (System.nanoTime() - t0 > 30_000_000_000L) {
@@ -111,14 +113,14 @@ public final class AgentBench {
         print("fleet: PUT desiredState=launched -> systemdActiveState=active in /fleet/v1/state", ms);
     }
 
-    private static void manyUnits(FleetV1Client api, int n) throws Exception {
+    private static void manyUnits(FleetClient api, int n) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(16);
         long t0 = System.nanoTime();
         try {
             List<Future<Integer>> f = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int k = i;
-                f.add(pool.submit(() -> api.putUnit("many-" + k + ".service", sleeper(10_000 + k), "launched")));
+                f.add(pool.submit(() -> api.putUnit(Unit.put("many-" + k + ".service", sleeper(10_000 + k), "launched"))));
             }
             for (Future<Integer> x : f) {
                 if (x.get() != 201) {
@@ -170,21 +172,18 @@ public final class AgentBench {
         return new long[] {Long.parseLong(pid), ticks, rss};
     }
 
-    private static JsonObject state(FleetV1Client api, String unit) throws Exception {
-        JsonObject body = api.send("GET", "/fleet/v1/state?unitName=" + unit, null).json();
-        if (body == null || !body.containsKey("states") || body.getJsonArray("states").isEmpty()) {
-            return null;
-        }
-        return body.getJsonArray("states").getJsonObject(0);
+    private static UnitState state(FleetClient api, String unit) {
+        List<UnitState> states = api.states(null, unit);
+        return states.isEmpty() ? null : states.get(0);
     }
 
-    private static void waitStates(FleetV1Client api, String prefix, int n, String load, String active, int timeoutSeconds) throws Exception {
+    private static void waitStates(FleetClient api, String prefix, int n, String load, String active, int timeoutSeconds) throws Exception {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         while (true) {
             int ok = 0;
-            for (FleetV1Client.UnitState s : api.listStates()) {
-                if (s.name().startsWith(prefix) && (load == null || load.equals(s.systemdLoadState()))
-                        && (active == null || active.equals(s.systemdActiveState()))) {
+            for (UnitState s : api.states()) {
+                if (s.name().startsWith(prefix) && (load == null || load.equals(s.loadState()))
+                        && (active == null || active.equals(s.activeState()))) {
                     ok++;
                 }
             }

@@ -1,14 +1,20 @@
 package dev.fleet.bench;
 
+import dev.fleet.client.FleetClient;
+import dev.fleet.client.FleetClient.ApiException;
+import dev.fleet.client.FleetClient.Unreachable;
+import dev.fleet.schema.Codec;
+import dev.fleet.schema.MetadataOp;
+import dev.fleet.schema.SchemaException;
+import dev.fleet.schema.Unit;
 import dev.fleet.testkit.FleetCluster;
-import dev.fleet.testkit.FleetV1Client;
-import dev.fleet.testkit.FleetV1Client.Option;
-import dev.fleet.testkit.FleetV1Client.Unit;
+import dev.fleet.testkit.NodeMetrics;
 import dev.fleet.testkit.SimulatedMachine;
+import dev.fleet.testkit.UnitOptions;
+import dev.fleet.unit.UnitOption;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +81,11 @@ public final class ScaleBench {
             System.exit(2);
             return;
         }
+        // FleetClient is on HttpURLConnection, whose keep-alive cache holds 5 idle connections per node by default:
+        // with more concurrent clients the rest would reconnect for every PUT. Read once, before the first request.
+        if (System.getProperty("http.maxConnections") == null) {
+            System.setProperty("http.maxConnections", String.valueOf(Math.max(5, cfg.clients() + 2)));
+        }
         if (!cfg.urls().isEmpty()) {
             run(cfg, cfg.urls());
             return;
@@ -140,7 +151,7 @@ public final class ScaleBench {
     /** What the units ask for: index → name and options; the constraints are checked at the end. */
     static final class Workload {
         final String[] names;
-        final List<List<Option>> options = new ArrayList<>();
+        final List<List<UnitOption>> options = new ArrayList<>();
         final Map<String, String[]> metadataRequirement = new HashMap<>();
         final Map<String, Integer> conflictGroup = new HashMap<>();
         final int groups;
@@ -151,28 +162,28 @@ public final class ScaleBench {
             // each group must fit: at most half the machines per group
             groups = Math.max(20, (conflictUnits + Math.max(1, machines / 2) - 1) / Math.max(1, machines / 2));
             for (int i = 0; i < units; i++) {
-                List<Option> o = new ArrayList<>();
+                List<UnitOption> o = new ArrayList<>();
                 String name;
                 if (i % 50 == 7) {
                     int g = (i / 50) % groups;
                     name = String.format(Locale.ROOT, "bench-cg%02d-%05d.service", g, i);
-                    o.add(Option.xFleet("Conflicts", String.format(Locale.ROOT, "bench-cg%02d-*.service", g)));
+                    o.add(UnitOptions.xFleet("Conflicts", String.format(Locale.ROOT, "bench-cg%02d-*.service", g)));
                     conflictGroup.put(name, g);
                 } else {
                     name = String.format(Locale.ROOT, "bench-%05d.service", i);
                     if (i % 66 == 3) {
-                        o.add(Option.xFleet("MachineMetadata", "region=eu-central"));
+                        o.add(UnitOptions.xFleet("MachineMetadata", "region=eu-central"));
                         metadataRequirement.put(name, new String[] {"region", "eu-central"});
                     } else if (i % 66 == 36) {
-                        o.add(Option.xFleet("MachineMetadata", "disk=ssd"));
+                        o.add(UnitOptions.xFleet("MachineMetadata", "disk=ssd"));
                         metadataRequirement.put(name, new String[] {"disk", "ssd"});
                     }
                 }
                 if (gated) {
-                    o.add(Option.xFleet("MachineMetadata", "pool=bench"));
+                    o.add(UnitOptions.xFleet("MachineMetadata", "pool=bench"));
                 }
-                o.add(0, new Option("Unit", "Description", "scale bench " + name));
-                o.add(1, Option.service("ExecStart", "/bin/sleep 100000"));
+                o.add(0, UnitOptions.unit("Description", "scale bench " + name));
+                o.add(1, UnitOptions.service("ExecStart", "/bin/sleep 100000"));
                 names[i] = name;
                 options.add(List.copyOf(o));
             }
@@ -186,8 +197,7 @@ public final class ScaleBench {
     // ---------------------------------------------------------------------------------------------- the run
 
     static void run(Config cfg, List<URI> urls) throws Exception {
-        HttpClient http = FleetV1Client.newHttpClient();
-        FleetV1Client api = new FleetV1Client(urls, http, Duration.ofSeconds(30));
+        FleetClient api = client(urls);
         Workload w = new Workload(cfg.units(), cfg.machines(), cfg.burst());
         log(String.format(Locale.ROOT, "%d machines (presence only, TTL %d s), %d units (%d with MachineMetadata, %d in %d Conflicts groups), %d clients",
                 cfg.machines(), cfg.ttl(), cfg.units(), w.metadataRequirement.size(), w.conflictGroup.size(), w.groups, cfg.clients()));
@@ -195,7 +205,7 @@ public final class ScaleBench {
         SimulatedMachine.Pool pool = new SimulatedMachine.Pool(2, cfg.inflight());
         List<SimulatedMachine> machines = new ArrayList<>();
         ExecutorService submitters = Executors.newFixedThreadPool(cfg.clients());
-        Sampler sampler = new Sampler(api, urls);
+        Sampler sampler = new Sampler(urls);
         try {
             // 1. machines
             long r0 = System.nanoTime();
@@ -212,7 +222,7 @@ public final class ScaleBench {
             List<String> listings = new ArrayList<>();
             while (true) {
                 long s = System.nanoTime();
-                listed = api.listMachines().size();
+                listed = api.machines().size();
                 listings.add(String.format(Locale.ROOT, "%d in %.2f s", listed, secondsSince(s)));
                 if (listed >= cfg.machines()) {
                     break;
@@ -235,7 +245,7 @@ public final class ScaleBench {
             String leader = sampler.leaderNode();
             URI follower = urls.stream().filter(u -> !u.toString().equals(leader)).findFirst().orElse(urls.get(0));
             log("engine leader " + leader + "; polling the unit list on " + follower);
-            FleetV1Client poller = new FleetV1Client(List.of(follower), http, Duration.ofSeconds(30));
+            FleetClient poller = client(List.of(follower));
 
             // 3. submit (in trickle mode with the poller running: the engine places while we submit)
             AtomicInteger next = new AtomicInteger();
@@ -253,7 +263,7 @@ public final class ScaleBench {
             }
             List<Future<?>> fs = new ArrayList<>();
             for (int c = 0; c < cfg.clients(); c++) {
-                FleetV1Client client = api.rotated(c);
+                FleetClient client = api.rotated(c);
                 fs.add(submitters.submit(() -> {
                     int i;
                     while ((i = next.getAndIncrement()) < cfg.units()) {
@@ -262,11 +272,13 @@ public final class ScaleBench {
                         String why = null;
                         for (int attempt = 0; attempt < 3 && status != 201 && status != 204; attempt++) {
                             try {
-                                FleetV1Client.Response r = client.putUnitResponse(w.names[i], w.options.get(i), "launched");
+                                FleetClient.Response r = client.putUnitResponse(Unit.put(w.names[i], w.options.get(i), "launched"));
                                 status = r.status();
-                                why = r.toString();
-                            } catch (IOException e) {
-                                why = e.toString();
+                                why = "HTTP " + r.status() + " " + r.body().strip();
+                            } catch (Unreachable e) {
+                                // every node down or answering 503: count the last 503 as the answer, like any other
+                                status = e.last503().map(FleetClient.Response::status).orElse(-1);
+                                why = e.last503().map(r -> "HTTP " + r.status() + " " + r.body().strip()).orElse(e.toString());
                             }
                         }
                         long e = System.nanoTime();
@@ -309,12 +321,14 @@ public final class ScaleBench {
                         cfg.units(), secondsSince(tLast)));
                 Map<String, Map<String, String>> patch = new TreeMap<>();
                 machines.forEach(mm -> patch.put(mm.id(), Map.of("pool", "bench")));
+                List<MetadataOp> ops = new ArrayList<>();
+                patch.forEach((id, kv) -> kv.forEach((k, v) -> ops.add(MetadataOp.add(id, k, v))));
                 m0 = Measure.take(sampler, machines);
                 t0 = System.nanoTime();
                 sampler.markStart(t0);
                 placed = new Placed(poller, w.names, t0);
                 startDaemon(placed);
-                int st = api.patchMachineMetadata(patch);
+                int st = api.send("PATCH", FleetClient.MACHINES, Codec.metadataPatch(ops)).status();
                 patchSeconds = secondsSince(t0);
                 if (st != 204) {
                     throw new IllegalStateException("PATCH /fleet/v1/machines answered " + st);
@@ -406,11 +420,16 @@ public final class ScaleBench {
         }
     }
 
+    /** A client of the nodes with a 30 s read timeout (a listing of 10,000 units under load takes seconds). */
+    private static FleetClient client(List<URI> urls) {
+        return new FleetClient(urls, Duration.ofSeconds(2), Duration.ofSeconds(30), null);
+    }
+
     /** Checks the final placement: metadata, conflicts, load spread. */
-    private static String verify(FleetV1Client api, Workload w, List<SimulatedMachine> machines, Config cfg) {
+    private static String verify(FleetClient api, Workload w, List<SimulatedMachine> machines, Config cfg) {
         StringBuilder out = new StringBuilder();
         try {
-            List<Unit> units = api.listUnits();
+            List<Unit> units = api.units();
             Map<String, Map<String, String>> md = new HashMap<>();
             machines.forEach(m -> md.put(m.id(), m.metadata()));
             int unplaced = 0;
@@ -449,7 +468,7 @@ public final class ScaleBench {
                             + "(ideal %.1f); %d MachineMetadata violations, %d Conflicts violations%s",
                     units.size(), unplaced, min, max, (double) cfg.units() / cfg.machines(), metadataViolations, conflictViolations,
                     examples.isEmpty() ? "" : "; e.g. " + examples));
-        } catch (IOException e) {
+        } catch (Unreachable | ApiException | SchemaException e) {
             row(out, "final placement", "could not list the units: " + e);
         }
         return out.toString();
@@ -466,7 +485,7 @@ public final class ScaleBench {
     static final class Placed implements Runnable {
         /** below this many units without a machine, ask for each instead of listing all */
         private static final int TAIL = 200;
-        private final FleetV1Client api;
+        private final FleetClient api;
         private final int expected;
         private final long t0;
         private final java.util.Set<String> unplaced = new java.util.HashSet<>();
@@ -480,7 +499,7 @@ public final class ScaleBench {
         private final AtomicLong listingNanos = new AtomicLong();
         private final AtomicLong unitGets = new AtomicLong();
 
-        Placed(FleetV1Client api, String[] names, long t0) {
+        Placed(FleetClient api, String[] names, long t0) {
             this.api = api;
             this.expected = names.length;
             this.t0 = t0;
@@ -512,7 +531,7 @@ public final class ScaleBench {
                         for (String name : sentinels) {
                             if (unplaced.contains(name)) {
                                 unitGets.incrementAndGet();
-                                if (api.getUnit(name).map(Unit::machineID).isPresent()) {
+                                if (api.unit(name).map(Unit::machineID).isPresent()) {
                                     unplaced.remove(name);
                                 } else {
                                     sentinelsPlaced = false;
@@ -524,7 +543,7 @@ public final class ScaleBench {
                             sentinelsAt = System.nanoTime();
                         }
                         if (sentinelsPlaced || System.nanoTime() - lastListing > 10_000_000_000L) {
-                            List<Unit> units = api.listUnits();
+                            List<Unit> units = api.units();
                             lastListing = System.nanoTime();
                             listings.incrementAndGet();
                             listingNanos.addAndGet(lastListing - s);
@@ -537,7 +556,7 @@ public final class ScaleBench {
                     } else {
                         for (String name : List.copyOf(unplaced)) {
                             unitGets.incrementAndGet();
-                            if (api.getUnit(name).map(Unit::machineID).isPresent()) {
+                            if (api.unit(name).map(Unit::machineID).isPresent()) {
                                 unplaced.remove(name);
                             }
                         }
@@ -556,7 +575,7 @@ public final class ScaleBench {
                     if (e - s < 50_000_000L) {
                         Thread.sleep(50);
                     }
-                } catch (IOException e) {
+                } catch (Unreachable | ApiException | SchemaException e) {
                     sleep(200);
                 } catch (InterruptedException e) {
                     return;
@@ -609,7 +628,6 @@ public final class ScaleBench {
 
     /** Samples every node's /metrics every 250 ms. */
     static final class Sampler {
-        private final FleetV1Client api;
         private final List<URI> urls;
         private final List<Sample> samples = new CopyOnWriteArrayList<>();
         private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -620,8 +638,7 @@ public final class ScaleBench {
         private final long created = System.nanoTime();
         private volatile long start = Long.MAX_VALUE;
 
-        Sampler(FleetV1Client api, List<URI> urls) {
-            this.api = api;
+        Sampler(List<URI> urls) {
             this.urls = urls;
         }
 
@@ -640,7 +657,7 @@ public final class ScaleBench {
         private void sample() {
             for (URI u : urls) {
                 try {
-                    Map<String, Double> m = api.metrics(u);
+                    Map<String, Double> m = NodeMetrics.get(u, Duration.ofSeconds(30));
                     samples.add(new Sample((System.nanoTime() - created) / 1e9, u.toString(),
                             m.getOrDefault("fleet_engine_leader", 0.0) == 1.0, m.getOrDefault("fleet_engine_last_pass_seconds", 0.0),
                             m.getOrDefault("fleet_engine_last_pass_units", 0.0), m.getOrDefault("fleet_engine_last_pass_unplaced", -1.0),

@@ -1,10 +1,13 @@
 package dev.fleet.it.agent;
 
-import dev.fleet.testkit.FleetV1Client;
-import dev.fleet.testkit.FleetV1Client.Option;
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Unit;
+import dev.fleet.testkit.UnitOptions;
 import dev.fleet.testkit.machines.DevCluster;
 import dev.fleet.testkit.machines.DevClusterExtension;
 import dev.fleet.testkit.machines.SystemdMachine;
+import dev.fleet.unit.UnitOption;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -48,10 +51,10 @@ class AgentRestartIT {
     @Order(1)
     void aCrashedAgentComesBackWithoutRestartingItsUnits() throws Exception {
         DevCluster c = FLEET.cluster();
-        FleetV1Client api = c.client();
-        await().atMost(WAIT).until(() -> api.listMachines().size() == 2);
+        FleetClient api = c.client();
+        await().atMost(WAIT).until(() -> api.machines().size() == 2);
         for (String u : UNITS) {
-            assertThat(api.putUnit(u, List.of(Option.service("ExecStart", "/bin/sleep 1400")), "launched")).isEqualTo(201);
+            assertThat(api.putUnit(Unit.put(u, List.of(UnitOptions.service("ExecStart", "/bin/sleep 1400")), "launched"))).isEqualTo(201);
         }
         await().atMost(WAIT).until(() -> UNITS.stream().allMatch(u -> activeOn(c, u).size() == 1));
         busy = activeOn(c, UNITS.get(0)).get(0);
@@ -71,8 +74,8 @@ class AgentRestartIT {
                     .contains("from a previous run");
         });
         // the new agent is at work: it runs a unit scheduled after its restart
-        List<Option> pinned = List.of(Option.service("ExecStart", "/bin/sleep 1401"), Option.xFleet("MachineID", m1.machineId()));
-        assertThat(api.putUnit("after-restart.service", pinned, "launched")).isEqualTo(201);
+        List<UnitOption> pinned = List.of(UnitOptions.service("ExecStart", "/bin/sleep 1401"), UnitOptions.xFleet("MachineID", m1.machineId()));
+        assertThat(api.putUnit(Unit.put("after-restart.service", pinned, "launched"))).isEqualTo(201);
         await().atMost(WAIT).until(() -> activeOn(c, "after-restart.service").equals(List.of(busy)));
 
         for (String u : onM1) {
@@ -80,8 +83,8 @@ class AgentRestartIT {
             assertThat(s.get("ActiveState")).as(u).isEqualTo("active");
             assertThat(s.get("InvocationID")).as(u + " was not restarted").isEqualTo(invocations.get(u));
         }
-        assertThat(c.client().listMachines()).hasSize(2);
-        api.deleteUnit("after-restart.service");
+        assertThat(c.client().machines()).hasSize(2);
+        api.destroy("after-restart.service");
     }
 
     @Test
@@ -96,7 +99,7 @@ class AgentRestartIT {
         java.nio.file.Files.createDirectories(m2.rootPath().resolve("etc/fleet"));
         java.nio.file.Files.writeString(m2.rootPath().resolve("etc/fleet/fleet.conf"), "metadata=\"role=reloaded\"\n");
         assertThat(m2.exec("systemctl", "kill", "-s", "HUP", "--kill-who=main", DevCluster.AGENT_UNIT).ok()).isTrue();
-        await().atMost(WAIT).until(() -> c.client().listMachines().stream()
+        await().atMost(WAIT).until(() -> c.client().machines().stream()
                 .anyMatch(x -> x.id().equals(m2.machineId()) && "reloaded".equals(x.metadata().get("role"))));
         for (String u : onM2) {
             assertThat(show(m2, u).get("InvocationID")).as(u).isEqualTo(invocations.get(u));
@@ -121,8 +124,8 @@ class AgentRestartIT {
         System.out.printf("AgentRestartIT: %d unit(s) active on %s %.2f s after 'systemctl stop fleet-agent' on %s (TTL 10 s)%n",
                 onM1.size(), other, seconds, busy);
         assertThat(seconds).as("moved on deregistration, not after the TTL").isLessThan(10);
-        assertThat(c.client().listMachines()).extracting(FleetV1Client.Machine::id).doesNotContain(m1.machineId());
+        assertThat(c.client().machines()).extracting(Machine::id).doesNotContain(m1.machineId());
         assertThat(m1.exec("systemctl", "start", DevCluster.AGENT_UNIT).ok()).isTrue();
-        await().atMost(WAIT).until(() -> c.client().listMachines().size() == 2);
+        await().atMost(WAIT).until(() -> c.client().machines().size() == 2);
     }
 }

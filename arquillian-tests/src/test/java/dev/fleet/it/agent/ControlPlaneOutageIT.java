@@ -1,7 +1,8 @@
 package dev.fleet.it.agent;
 
 import dev.fleet.testkit.FleetNodeProcess;
-import dev.fleet.testkit.FleetV1Client.Option;
+import dev.fleet.schema.Unit;
+import dev.fleet.testkit.UnitOptions;
 import dev.fleet.testkit.machines.DevCluster;
 import dev.fleet.testkit.machines.DevClusterExtension;
 import dev.fleet.testkit.machines.SystemdMachine;
@@ -45,7 +46,7 @@ class ControlPlaneOutageIT {
     private void scenario() throws Exception {
         DevCluster c = FLEET.cluster();
         for (String u : UNITS) {
-            assertThat(c.client().putUnit(u, List.of(Option.service("ExecStart", "/bin/sleep 1500")), "launched")).isEqualTo(201);
+            assertThat(c.client().putUnit(Unit.put(u, List.of(UnitOptions.service("ExecStart", "/bin/sleep 1500")), "launched"))).isEqualTo(201);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> UNITS.stream().allMatch(u -> activeOn(c, u).size() == 1));
         Map<String, String> where = new LinkedHashMap<>();
@@ -73,16 +74,16 @@ class ControlPlaneOutageIT {
 
         node.start();
         node.awaitReady(Duration.ofMinutes(4));
-        await().atMost(Duration.ofSeconds(60)).until(() -> c.client().listMachines().size() == 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> c.client().machines().size() == 2);
         // new work is done again
-        assertThat(c.client().putUnit("after-outage.service", List.of(Option.service("ExecStart", "/bin/sleep 1501")), "launched"))
+        assertThat(c.client().putUnit(Unit.put("after-outage.service", List.of(UnitOptions.service("ExecStart", "/bin/sleep 1501")), "launched")))
                 .isEqualTo(201);
         await().atMost(Duration.ofSeconds(60)).until(() -> activeOn(c, "after-outage.service").size() == 1);
         for (String u : UNITS) {
             assertThat(activeOn(c, u)).as(u + " after the outage").containsExactly(where.get(u));
             assertThat(show(c.machine(where.get(u)), u).get("InvocationID")).as(u + " not restarted").isEqualTo(invocation.get(u));
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> c.client().listStates().stream()
-                .filter(s -> UNITS.contains(s.name()) && "active".equals(s.systemdActiveState())).count() == UNITS.size());
+        await().atMost(Duration.ofSeconds(30)).until(() -> c.client().states().stream()
+                .filter(s -> UNITS.contains(s.name()) && "active".equals(s.activeState())).count() == UNITS.size());
     }
 }

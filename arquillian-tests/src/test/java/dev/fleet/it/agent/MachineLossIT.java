@@ -1,7 +1,8 @@
 package dev.fleet.it.agent;
 
-import dev.fleet.testkit.FleetV1Client;
-import dev.fleet.testkit.FleetV1Client.Option;
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Unit;
+import dev.fleet.testkit.UnitOptions;
 import dev.fleet.testkit.machines.DevCluster;
 import dev.fleet.testkit.machines.DevClusterExtension;
 import dev.fleet.testkit.machines.SystemdMachine;
@@ -32,12 +33,12 @@ class MachineLossIT {
     @Test
     void unitsOfAPoweredOffMachineMoveAndNeverRunTwice() throws Exception {
         DevCluster c = FLEET.cluster();
-        FleetV1Client api = c.client();
+        FleetClient api = c.client();
         List<String> units = new ArrayList<>();
         for (int i = 1; i <= 6; i++) {
             String u = "moving-" + i + ".service";
             units.add(u);
-            assertThat(api.putUnit(u, List.of(Option.service("ExecStart", "/bin/sleep 130" + i)), "launched")).isEqualTo(201);
+            assertThat(api.putUnit(Unit.put(u, List.of(UnitOptions.service("ExecStart", "/bin/sleep 130" + i)), "launched"))).isEqualTo(201);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> units.stream().allMatch(u -> MachineView.activeOn(c, u).size() == 1));
 

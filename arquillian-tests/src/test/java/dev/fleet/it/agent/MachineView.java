@@ -1,6 +1,6 @@
 package dev.fleet.it.agent;
 
-import dev.fleet.testkit.FleetV1Client;
+import dev.fleet.schema.Unit;
 import dev.fleet.testkit.machines.DevCluster;
 import dev.fleet.testkit.machines.Sh;
 import dev.fleet.testkit.machines.SystemdMachine;
@@ -70,8 +70,8 @@ final class MachineView {
     }
 
     /** The machine the API says a unit is on. */
-    static Optional<SystemdMachine> machineOf(DevCluster c, String unit) throws IOException {
-        Optional<FleetV1Client.Unit> u = c.client().getUnit(unit);
+    static Optional<SystemdMachine> machineOf(DevCluster c, String unit) {
+        Optional<Unit> u = c.client().unit(unit);
         if (u.isEmpty() || u.get().machineID() == null || u.get().machineID().isEmpty()) {
             return Optional.empty();
         }

@@ -1,9 +1,11 @@
 package dev.fleet.it.agent;
 
-import dev.fleet.testkit.FleetV1Client;
-import dev.fleet.testkit.FleetV1Client.Option;
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Unit;
+import dev.fleet.testkit.UnitOptions;
 import dev.fleet.testkit.machines.DevCluster;
 import dev.fleet.testkit.machines.DevClusterExtension;
+import dev.fleet.unit.UnitOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,37 +27,37 @@ class PlacementOnMachinesIT {
 
     static final Duration WAIT = Duration.ofSeconds(60);
 
-    static List<Option> unit(String exec, Option... xfleet) {
-        List<Option> o = new ArrayList<>(List.of(Option.service("ExecStart", exec)));
+    static List<UnitOption> unit(String exec, UnitOption... xfleet) {
+        List<UnitOption> o = new ArrayList<>(List.of(UnitOptions.service("ExecStart", exec)));
         o.addAll(List.of(xfleet));
         return o;
     }
 
     @Test
     void globalUnitsRunOnEveryMatchingMachine() throws Exception {
-        FleetV1Client api = FLEET.cluster().client();
-        assertThat(api.putUnit("everywhere.service", unit("/bin/sleep 1100", Option.xFleet("Global", "true")), "launched")).isEqualTo(201);
-        assertThat(api.putUnit("eu-everywhere.service", unit("/bin/sleep 1101", Option.xFleet("Global", "true"),
-                Option.xFleet("MachineMetadata", "region=eu")), "launched")).isEqualTo(201);
+        FleetClient api = FLEET.cluster().client();
+        assertThat(api.putUnit(Unit.put("everywhere.service", unit("/bin/sleep 1100", UnitOptions.xFleet("Global", "true")), "launched"))).isEqualTo(201);
+        assertThat(api.putUnit(Unit.put("eu-everywhere.service", unit("/bin/sleep 1101", UnitOptions.xFleet("Global", "true"),
+                UnitOptions.xFleet("MachineMetadata", "region=eu")), "launched"))).isEqualTo(201);
         await().atMost(WAIT).until(() -> activeOn(FLEET.cluster(), "everywhere.service").size() == 3);
         await().atMost(WAIT).until(() -> activeOn(FLEET.cluster(), "eu-everywhere.service").equals(List.of("m1")));
         assertThat(activeOn(FLEET.cluster(), "everywhere.service")).containsExactly("m1", "m2", "m3");
-        api.deleteUnit("everywhere.service");
-        api.deleteUnit("eu-everywhere.service");
+        api.destroy("everywhere.service");
+        api.destroy("eu-everywhere.service");
         await().atMost(WAIT).until(() -> activeOn(FLEET.cluster(), "everywhere.service").isEmpty());
     }
 
     @Test
     void conflictsSpreadMachineOfCoLocatesMetadataRestricts() throws Exception {
         DevCluster c = FLEET.cluster();
-        FleetV1Client api = c.client();
+        FleetClient api = c.client();
         for (int i = 1; i <= 3; i++) {
-            assertThat(api.putUnit("spread-" + i + ".service", unit("/bin/sleep 120" + i, Option.xFleet("Conflicts", "spread-*.service")),
-                    "launched")).isEqualTo(201);
+            assertThat(api.putUnit(Unit.put("spread-" + i + ".service", unit("/bin/sleep 120" + i, UnitOptions.xFleet("Conflicts", "spread-*.service")),
+                    "launched"))).isEqualTo(201);
         }
-        assertThat(api.putUnit("follower.service", unit("/bin/sleep 1210", Option.xFleet("MachineOf", "spread-2.service")), "launched"))
+        assertThat(api.putUnit(Unit.put("follower.service", unit("/bin/sleep 1210", UnitOptions.xFleet("MachineOf", "spread-2.service")), "launched")))
                 .isEqualTo(201);
-        assertThat(api.putUnit("eu-only.service", unit("/bin/sleep 1211", Option.xFleet("MachineMetadata", "region=eu")), "launched"))
+        assertThat(api.putUnit(Unit.put("eu-only.service", unit("/bin/sleep 1211", UnitOptions.xFleet("MachineMetadata", "region=eu")), "launched")))
                 .isEqualTo(201);
 
         await().atMost(WAIT).until(() -> {
@@ -75,10 +77,10 @@ class PlacementOnMachinesIT {
         assertThat(activeOn(c, "eu-only.service")).containsExactly("m1");
 
         // a fourth conflicting unit has nowhere to go: the API says why, and no machine runs it
-        assertThat(api.putUnit("spread-4.service", unit("/bin/sleep 1204", Option.xFleet("Conflicts", "spread-*.service")), "launched"))
+        assertThat(api.putUnit(Unit.put("spread-4.service", unit("/bin/sleep 1204", UnitOptions.xFleet("Conflicts", "spread-*.service")), "launched")))
                 .isEqualTo(201);
-        await().atMost(WAIT).until(() -> api.getUnit("spread-4.service").orElseThrow().reason() != null);
-        assertThat(api.getUnit("spread-4.service").orElseThrow().reason()).contains("conflict");
+        await().atMost(WAIT).until(() -> api.unit("spread-4.service").orElseThrow().reason() != null);
+        assertThat(api.unit("spread-4.service").orElseThrow().reason()).contains("conflict");
         assertThat(activeOn(c, "spread-4.service")).isEmpty();
     }
 }

@@ -1,7 +1,8 @@
 package dev.fleet.it.agent;
 
+import dev.fleet.schema.Unit;
 import dev.fleet.testkit.FleetCluster;
-import dev.fleet.testkit.FleetV1Client.Option;
+import dev.fleet.testkit.UnitOptions;
 import dev.fleet.testkit.machines.DevCluster;
 import dev.fleet.testkit.machines.DevClusterExtension;
 import dev.fleet.testkit.machines.SystemdMachine;
@@ -65,9 +66,9 @@ class StatusAndJournalIT {
         SystemdMachine m = c.machine("m1");
         String unit = "talker.service";
         // writes one numbered line a second to the journal
-        assertThat(c.client().putUnit(unit, List.of(new Option("Unit", "Description", "fleet journal test"),
-                Option.service("ExecStart", "/bin/sh -c 'i=0; while true; do i=$((i+1)); echo \"tick $i\"; sleep 1; done'")),
-                "launched")).isEqualTo(201);
+        assertThat(c.client().putUnit(Unit.put(unit, List.of(UnitOptions.unit("Description", "fleet journal test"),
+                UnitOptions.service("ExecStart", "/bin/sh -c 'i=0; while true; do i=$((i+1)); echo \"tick $i\"; sleep 1; done'")),
+                "launched"))).isEqualTo(201);
         await().atMost(Duration.ofSeconds(60)).until(() -> MachineView.activeState(m, unit).equals("active"));
         await().atMost(Duration.ofSeconds(30)).until(() -> m.exec("journalctl", "-u", unit, "--no-pager", "-o", "cat").output().contains("tick 3"));
 
@@ -122,7 +123,7 @@ class StatusAndJournalIT {
 
         Result unknown = fleetctl("status", "nope.service");
         assertThat(unknown.code()).isNotZero();
-        c.client().deleteUnit(unit);
+        c.client().destroy(unit);
     }
 
     private static long tickNumber(String line) {

@@ -142,9 +142,9 @@ class DevClusterHarnessIT {
         // Only this exact, known state of main skips: any other agent failure fails the test.
         Assumptions.assumeTrue(placeholder.get() == null, "fleet-agent cannot run yet: its D-Bus adapter is a placeholder on this branch");
         c.awaitRegistered(Duration.ofMinutes(1));
-        var byId = new java.util.HashMap<String, dev.fleet.testkit.FleetV1Client.Machine>();
+        var byId = new java.util.HashMap<String, dev.fleet.schema.Machine>();
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-            c.client().listMachines().forEach(x -> byId.put(x.id(), x));
+            c.client().machines().forEach(x -> byId.put(x.id(), x));
             return byId.size() == c.machines().size();
         });
         assertThat(byId.get(c.machine("m1").machineId()).primaryIP()).isEqualTo(c.machine("m1").address());

@@ -1,12 +1,16 @@
 package dev.fleet.it.engine;
 
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Machine;
+import dev.fleet.schema.Unit;
+import dev.fleet.schema.UnitState;
 import dev.fleet.testkit.EtcdV2Client;
 import dev.fleet.testkit.FleetCluster;
 import dev.fleet.testkit.FleetNodeProcess;
-import dev.fleet.testkit.FleetV1Client;
-import dev.fleet.testkit.FleetV1Client.Option;
-import dev.fleet.testkit.FleetV1Client.Unit;
+import dev.fleet.testkit.NodeMetrics;
 import dev.fleet.testkit.SimulatedMachine;
+import dev.fleet.testkit.UnitOptions;
+import dev.fleet.unit.UnitOption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -59,7 +63,7 @@ class SimulatedMachinesIT {
     private static final Duration STEP_LIMIT = Duration.ofSeconds(60);
 
     private FleetCluster cluster;
-    private FleetV1Client api;
+    private FleetClient api;
     private SimulatedMachine.Pool pool;
     private final Map<String, SimulatedMachine> machines = new ConcurrentSkipListMap<>();
     private ScheduledExecutorService checker;
@@ -75,7 +79,7 @@ class SimulatedMachinesIT {
     void boot() throws Exception {
         cluster = FleetCluster.start(workDir("simulated-machines"), 3);
         log("three nodes ready in %s s (as each printed)", cluster.readySeconds());
-        api = new FleetV1Client(cluster.clientUrls());
+        api = new FleetClient(cluster.clientUrls());
         pool = new SimulatedMachine.Pool();
         for (String id : List.of("sim-a", "sim-b", "sim-c", "sim-d")) {
             startMachine(id);
@@ -117,7 +121,7 @@ class SimulatedMachinesIT {
                 assertThat(machineIds()).containsExactlyInAnyOrder("sim-a", "sim-b", "sim-c", "sim-d"));
         long t0 = System.nanoTime();
         for (int i = 1; i <= 12; i++) {
-            assertThat(api.putUnit(name("web", i), sleeper("web " + i), "launched")).as("PUT %s", name("web", i)).isEqualTo(201);
+            assertThat(api.putUnit(Unit.put(name("web", i), sleeper("web " + i), "launched"))).as("PUT %s", name("web", i)).isEqualTo(201);
         }
         List<String> names = names("web", 12);
         List<Unit> units = awaitPlacedAndLaunched(names, Set.of(), STEP_LIMIT);
@@ -223,7 +227,7 @@ class SimulatedMachinesIT {
         for (int i = 0; i < batch.size(); i++) {
             String unit = batch.get(i);
             await().atMost(STEP_LIMIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                    .until(() -> api.putUnit(unit, sleeper(unit), "launched"), s -> s == 201 || s == 204);
+                    .until(() -> api.putUnit(Unit.put(unit, sleeper(unit), "launched")), s -> s == 201 || s == 204);
             accepted[i] = secondsSince(t0);
         }
         List<Unit> placedBatch = awaitPlacedAndLaunched(batch, Set.of("sim-a", "sim-b"), STEP_LIMIT);
@@ -234,7 +238,7 @@ class SimulatedMachinesIT {
                 accepted[accepted.length - 1], launched, newEngine.name());
         log("new units: %s", countByMachine(placedBatch));
         assertThat(newEngine).isNotEqualTo(killed);
-        Map<String, Double> m = api.metrics(newEngine.url());
+        Map<String, Double> m = NodeMetrics.get(newEngine.url());
         assertThat(m.get("fleet_engine_reconcile_count_total")).as("passes on %s", newEngine.name()).isGreaterThan(0);
 
         // the earlier units are still placed on live machines and launched
@@ -292,9 +296,9 @@ class SimulatedMachinesIT {
             }
             if (checks.get() % 10 == 0) {
                 Map<String, Set<String>> active = new TreeMap<>();
-                for (FleetV1Client.UnitState s : api.listStates()) {
-                    if ("active".equals(s.systemdActiveState())) {
-                        active.computeIfAbsent(s.name(), k -> new TreeSet<>()).add(s.machineID());
+                for (UnitState s : api.states()) {
+                    if ("active".equals(s.activeState())) {
+                        active.computeIfAbsent(s.name(), k -> new TreeSet<>()).add(s.machineId());
                     }
                 }
                 stateChecks.incrementAndGet();
@@ -304,7 +308,7 @@ class SimulatedMachinesIT {
                     }
                 });
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             // a node may be down right now: the next round asks again
         }
     }
@@ -326,8 +330,8 @@ class SimulatedMachinesIT {
         return m;
     }
 
-    private static List<Option> sleeper(String description) {
-        return List.of(new Option("Unit", "Description", description), Option.service("ExecStart", "/bin/sleep 1000"));
+    private static List<UnitOption> sleeper(String description) {
+        return List.of(UnitOptions.unit("Description", description), UnitOptions.service("ExecStart", "/bin/sleep 1000"));
     }
 
     private static String name(String prefix, int i) {
@@ -342,8 +346,8 @@ class SimulatedMachinesIT {
         return out;
     }
 
-    private Set<String> machineIds() throws IOException {
-        return api.listMachines().stream().map(FleetV1Client.Machine::id).collect(Collectors.toCollection(TreeSet::new));
+    private Set<String> machineIds() {
+        return api.machines().stream().map(Machine::id).collect(Collectors.toCollection(TreeSet::new));
     }
 
     /**
@@ -353,7 +357,7 @@ class SimulatedMachinesIT {
     private List<Unit> awaitPlacedAndLaunched(List<String> names, Set<String> notOn, Duration limit) {
         List<List<Unit>> out = new ArrayList<>();
         await().atMost(limit).pollInterval(Duration.ofMillis(100)).ignoreExceptions().untilAsserted(() -> {
-            Map<String, Unit> byName = api.listUnits().stream().collect(Collectors.toMap(Unit::name, u -> u));
+            Map<String, Unit> byName = api.units().stream().collect(Collectors.toMap(Unit::name, u -> u));
             List<Unit> units = new ArrayList<>();
             for (String n : names) {
                 Unit u = byName.get(n);
@@ -375,7 +379,7 @@ class SimulatedMachinesIT {
     private double awaitMovedOff(Set<String> units, String from, long t0, Duration limit) {
         await().atMost(limit).pollInterval(Duration.ofMillis(50)).ignoreExceptions().untilAsserted(() -> {
             for (String n : units) {
-                Unit u = api.getUnit(n).orElseThrow();
+                Unit u = api.unit(n).orElseThrow();
                 assertThat(u.machineID()).as("%s", n).isNotNull().isNotEqualTo(from);
             }
         });
@@ -416,7 +420,7 @@ class SimulatedMachinesIT {
                 continue;
             }
             try {
-                Map<String, Double> m = api.metrics(n.url());
+                Map<String, Double> m = NodeMetrics.get(n.url());
                 probe.put(n.name(), "fleet_engine_leader=" + m.get("fleet_engine_leader") + " term=" + m.get("fleet_store_raft_term"));
                 if (m.getOrDefault("fleet_engine_leader", 0.0) == 1.0 && found == null) {
                     found = n;

@@ -1,9 +1,10 @@
 package dev.fleet.testkit.machines;
 
+import dev.fleet.client.FleetClient;
+import dev.fleet.schema.Machine;
 import dev.fleet.testkit.Dirs;
 import dev.fleet.testkit.FleetCluster;
 import dev.fleet.testkit.FleetNodeProcess;
-import dev.fleet.testkit.FleetV1Client;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -381,8 +382,9 @@ public final class DevCluster implements AutoCloseable {
         return nodes;
     }
 
-    public FleetV1Client client() {
-        return new FleetV1Client(endpoints());
+    /** A client of the nodes' API v1 (the one client: failover over the nodes, 2 s connect, 10 s read timeout). */
+    public FleetClient client() {
+        return new FleetClient(endpoints());
     }
 
     public Ledger ledger() {
@@ -394,8 +396,8 @@ public final class DevCluster implements AutoCloseable {
     /** The machine IDs {@code GET /fleet/v1/machines} lists now (empty if no node answers). */
     public Set<String> registeredIds() {
         try {
-            return client().listMachines().stream().map(FleetV1Client.Machine::id).collect(Collectors.toCollection(TreeSet::new));
-        } catch (IOException | RuntimeException e) {
+            return client().machines().stream().map(Machine::id).collect(Collectors.toCollection(TreeSet::new));
+        } catch (RuntimeException e) {
             return Set.of();
         }
     }

@@ -1,6 +1,6 @@
 package dev.fleet.testkit.machines;
 
-import dev.fleet.testkit.FleetV1Client;
+import dev.fleet.client.FleetClient;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -211,8 +211,8 @@ public final class FleetDev {
         Set<String> registered = new TreeSet<>();
         if (!endpoints.isEmpty()) {
             try {
-                new FleetV1Client(endpoints).listMachines().forEach(m -> registered.add(m.id()));
-            } catch (IOException | RuntimeException e) {
+                new FleetClient(endpoints).machines().forEach(m -> registered.add(m.id()));
+            } catch (RuntimeException e) {
                 System.out.println("(machines not listed: " + e.getMessage() + ")");
             }
         }
