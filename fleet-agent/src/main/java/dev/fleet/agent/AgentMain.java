@@ -3,6 +3,7 @@ package dev.fleet.agent;
 import dev.fleet.agent.config.AgentConfig;
 import dev.fleet.agent.config.ConfigSources;
 import dev.fleet.agent.config.ConfigSources.ConfigException;
+import dev.fleet.agent.config.PublicAddress;
 import dev.fleet.agent.control.ControlPlane;
 import dev.fleet.agent.local.LocalApi;
 import dev.fleet.agent.systemd.DbusSystemd;
@@ -54,6 +55,8 @@ public final class AgentMain implements Callable<Integer> {
     Path configFile;
     @Parameters(arity = "0..1", hidden = true)
     String positional;
+    /** What the last {@link #loadConfig} ignored or detected, for the log. */
+    List<String> notes = List.of();
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new AgentMain()).execute(args));
@@ -84,6 +87,11 @@ public final class AgentMain implements Callable<Integer> {
             return 1;
         }
         Log log = new Log(System.err, config.verbosity() > 0);
+        notes.forEach(log::info);
+        if (config.publicIp().isEmpty()) {
+            log.info("no public IP: this host has no default route with an IPv4 address; give --public-ip (public_ip) for "
+                    + "status and journal through the control plane");
+        }
         SystemdPort systemd;
         try {
             systemd = DbusSystemd.system();
@@ -165,7 +173,18 @@ public final class AgentMain implements Callable<Integer> {
         put(cli, "units_directory", unitsDirectory);
         put(cli, "agent_port", agentPort);
         put(cli, "verbosity", verbosity);
-        return ConfigSources.merge(file, ConfigSources.fromEnvironment(System.getenv()), cli);
+        AgentConfig merged = ConfigSources.merge(file, ConfigSources.fromEnvironment(System.getenv()), cli);
+        List<String> found = new java.util.ArrayList<>(ConfigSources.notes(file));
+        if (merged.publicIp().isEmpty()) {
+            // fleet's rule: the first global-unicast IPv4 on the interface of the default route
+            var detected = PublicAddress.detect();
+            if (detected.isPresent()) {
+                merged = merged.withPublicIp(detected.get());
+                found.add("public IP " + detected.get() + " (from the default route's interface)");
+            }
+        }
+        notes = List.copyOf(found);
+        return merged;
     }
 
     private static void put(Map<String, String> m, String k, String v) {

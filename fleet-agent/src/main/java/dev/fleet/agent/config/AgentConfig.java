@@ -37,6 +37,11 @@ public record AgentConfig(List<URI> endpoints, Map<String, String> metadata, Str
         }
     }
 
+    /** The same configuration with another public IP (one detected when none was given). */
+    public AgentConfig withPublicIp(String ip) {
+        return new AgentConfig(endpoints, metadata, ip, ttl, unitsDirectory, agentPort, verbosity);
+    }
+
     /** How often presence is refreshed: TTL/3, so two refreshes may fail before the TTL runs out. */
     public Duration heartbeatInterval() {
         return ttl.dividedBy(3);

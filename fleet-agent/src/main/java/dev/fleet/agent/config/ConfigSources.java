@@ -16,13 +16,37 @@ import java.util.regex.Pattern;
  * {@code FLEET_<KEY>} environment variables, then command-line options; a later source wins. Pure.
  *
  * <p>Keys: {@code endpoint}, {@code metadata}, {@code public_ip}, {@code agent_ttl},
- * {@code units_directory}, {@code agent_port}, {@code verbosity}. Unknown keys in the file are
- * ignored (fleetd's file also holds server keys); an unknown command-line option is an error (picocli).
+ * {@code units_directory}, {@code agent_port}, {@code verbosity}, and fleet's {@code etcd_servers} (the control-plane
+ * nodes when {@code endpoint} is not given: they serve etcd's v2 API too). Unknown keys in the file are ignored
+ * (fleetd's file also holds server keys); fleet keys that mean nothing to this agent are named by {@link #notes}; an
+ * unknown command-line option is an error (picocli).
  */
 public final class ConfigSources {
 
     public static final List<String> KEYS = List.of("endpoint", "metadata", "public_ip", "agent_ttl",
-            "units_directory", "agent_port", "verbosity");
+            "units_directory", "agent_port", "verbosity", "etcd_servers");
+
+    /** fleet.conf keys this agent reads but does not act on, with what to do instead. */
+    private static final Map<String, String> NOT_HERE = notHere();
+
+    private static Map<String, String> notHere() {
+        Map<String, String> m = new LinkedHashMap<>();
+        String tls = "TLS to the control plane is not available yet: the agent talks plain HTTP to its endpoints";
+        m.put("etcd_cafile", tls);
+        m.put("etcd_certfile", tls);
+        m.put("etcd_keyfile", tls);
+        m.put("etcd_username", "the control plane takes no etcd basic auth");
+        m.put("etcd_password", "the control plane takes no etcd basic auth");
+        m.put("etcd_key_prefix", "the control plane keeps its own keyspace");
+        m.put("etcd_request_timeout", "the agent's request timeouts are fixed");
+        String node = "a control-plane setting: give it to bin/fleet-node";
+        for (String k : List.of("engine_reconcile_interval", "disable_engine", "token_limit", "disable_watches", "enable_grpc")) {
+            m.put(k, node);
+        }
+        m.put("verify_units", "deprecated in fleet");
+        m.put("authorized_keys_file", "deprecated in fleet");
+        return Map.copyOf(m);
+    }
 
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
@@ -30,7 +54,7 @@ public final class ConfigSources {
     private ConfigSources() {
     }
 
-    /** Parses fleet.conf: {@code key=value} lines, {@code #}/{@code ;} comments, optional double quotes, an optional {@code [section]} ignored. */
+    /** Parses fleet.conf: {@code key=value} lines, {@code #}/{@code ;} comments, optional double or single quotes, an optional {@code [section]} ignored. */
     public static Map<String, String> parseFile(String text) {
         Map<String, String> out = new LinkedHashMap<>();
         int lineNo = 0;
@@ -69,13 +93,13 @@ public final class ConfigSources {
             m.putAll(layer);
         }
         String endpoint = m.get("endpoint");
+        if ((endpoint == null || endpoint.isBlank()) && m.get("etcd_servers") != null) {
+            endpoint = serverList(m.get("etcd_servers"));
+        }
         if (endpoint == null || endpoint.isBlank()) {
-            throw new ConfigException("no control plane: give --endpoint=URL[,URL...] (or FLEET_ENDPOINT, or endpoint= in the config file)");
+            throw new ConfigException("no control plane: give --endpoint=URL[,URL...] (or FLEET_ENDPOINT, or endpoint= or etcd_servers= in the config file)");
         }
-        String ip = m.getOrDefault("public_ip", "").strip();
-        if (!ip.isEmpty() && !IPV4.matcher(ip).matches()) {
-            throw new ConfigException("public_ip '" + ip + "' is not an IPv4 address");
-        }
+        String ip = ipLiteral(m.getOrDefault("public_ip", "").strip());
         Duration ttl = m.containsKey("agent_ttl") ? duration("agent_ttl", m.get("agent_ttl")) : AgentConfig.DEFAULT_TTL;
         if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0) {
             throw new ConfigException("agent_ttl " + m.get("agent_ttl") + " is outside 1s..1h");
@@ -88,6 +112,61 @@ public final class ConfigSources {
         int verbosity = integer("verbosity", m.getOrDefault("verbosity", "0"), 0, 10);
         return new AgentConfig(endpoints(endpoint), metadata(m.getOrDefault("metadata", "")), ip, ttl,
                 dir.normalize(), port, verbosity);
+    }
+
+    /**
+     * What the agent will not act on among fleet's keys in {@code file}, one line each: fleet users bring their
+     * fleet.conf, and a key silently ignored is a surprise.
+     */
+    public static List<String> notes(Map<String, String> file) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : file.entrySet()) {
+            String why = NOT_HERE.get(e.getKey());
+            if (why != null && !e.getValue().isBlank()) {
+                out.add(e.getKey() + " is ignored: " + why);
+            }
+        }
+        if (file.containsKey("etcd_servers") && file.containsKey("endpoint")) {
+            out.add("etcd_servers is ignored: endpoint is given");
+        }
+        return out;
+    }
+
+    /** fleet's etcd_servers: a comma list or a Go/JSON-style list {@code ["http://a:4001","http://b:4001"]}. */
+    static String serverList(String spec) {
+        String s = spec.strip();
+        if (s.startsWith("[") && s.endsWith("]")) {
+            s = s.substring(1, s.length() - 1);
+        }
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String p = unquote(part.strip());
+            if (!p.isEmpty()) {
+                out.add(p);
+            }
+        }
+        return String.join(",", out);
+    }
+
+    /** An IPv4 or IPv6 literal (brackets allowed around IPv6, and dropped), never a host name; "" stays "". */
+    static String ipLiteral(String ip) {
+        if (ip.isEmpty() || IPV4.matcher(ip).matches()) {
+            return ip;
+        }
+        String v6 = ip.startsWith("[") && ip.endsWith("]") ? ip.substring(1, ip.length() - 1) : ip;
+        if (v6.contains(":") && v6.matches("[0-9A-Fa-f:.]+")) {
+            try {
+                // a literal of these characters is parsed, never looked up
+                return java.net.InetAddress.getByName(v6) instanceof java.net.Inet6Address ? v6 : fail(ip);
+            } catch (java.net.UnknownHostException e) {
+                return fail(ip);
+            }
+        }
+        return fail(ip);
+    }
+
+    private static String fail(String ip) {
+        throw new ConfigException("public_ip '" + ip + "' is not an IPv4 or IPv6 address");
     }
 
     /** {@code URL[,URL...]}, http or https, each with a host. */
@@ -181,7 +260,7 @@ public final class ConfigSources {
     }
 
     private static String unquote(String s) {
-        if (s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"")) {
+        if (s.length() >= 2 && ((s.startsWith("\"") && s.endsWith("\"")) || (s.startsWith("'") && s.endsWith("'")))) {
             return s.substring(1, s.length() - 1);
         }
         return s;

@@ -60,4 +60,46 @@ class ConfigSourcesTest {
         assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "agent_port", "70000"))).hasMessageContaining("outside 0..65535");
         assertThatThrownBy(() -> ConfigSources.parseFile("oops")).hasMessageContaining("line 1");
     }
+
+    @Test
+    void aFleetV1ConfFileCarriesOver() {
+        Map<String, String> file = ConfigSources.parseFile("""
+                # written for fleet v1.0
+                etcd_servers=["http://10.0.0.1:4001","http://10.0.0.2:4001"]
+                metadata='region=us-west,disk = ssd'
+                public_ip="fd77::1"
+                agent_ttl=45s
+                etcd_cafile=/etc/ssl/etcd/ca.pem
+                engine_reconcile_interval=2
+                verify_units=false
+                """);
+        AgentConfig c = ConfigSources.merge(file);
+        assertThat(c.endpoints()).containsExactly(java.net.URI.create("http://10.0.0.1:4001"), java.net.URI.create("http://10.0.0.2:4001"));
+        assertThat(c.metadata()).containsExactly(Map.entry("region", "us-west"), Map.entry("disk", "ssd"));
+        assertThat(c.publicIp()).isEqualTo("fd77::1");
+        assertThat(c.ttl()).isEqualTo(java.time.Duration.ofSeconds(45));
+        assertThat(ConfigSources.notes(file)).containsExactly(
+                "etcd_cafile is ignored: TLS to the control plane is not available yet: the agent talks plain HTTP to its endpoints",
+                "engine_reconcile_interval is ignored: a control-plane setting: give it to bin/fleet-node",
+                "verify_units is ignored: deprecated in fleet");
+    }
+
+    @Test
+    void etcdServersInEveryFormFleetTook() {
+        assertThat(ConfigSources.serverList("http://a:4001,http://b:4001")).isEqualTo("http://a:4001,http://b:4001");
+        assertThat(ConfigSources.serverList("[\"http://a:4001\", 'http://b:4001']")).isEqualTo("http://a:4001,http://b:4001");
+        // endpoint wins over etcd_servers, and the note says so
+        Map<String, String> both = Map.of("endpoint", "http://c:4001", "etcd_servers", "http://a:4001");
+        assertThat(ConfigSources.merge(both).endpoints()).containsExactly(java.net.URI.create("http://c:4001"));
+        assertThat(ConfigSources.notes(both)).containsExactly("etcd_servers is ignored: endpoint is given");
+    }
+
+    @Test
+    void publicIpIsALiteralNeverAName() {
+        assertThat(ConfigSources.ipLiteral("10.1.2.3")).isEqualTo("10.1.2.3");
+        assertThat(ConfigSources.ipLiteral("[::1]")).isEqualTo("::1");
+        for (String bad : new String[] {"localhost", "example.com", "1.2.3", "::g", "fe80::1%eth0"}) {
+            assertThatThrownBy(() -> ConfigSources.ipLiteral(bad)).as(bad).hasMessageContaining("not an IPv4 or IPv6 address");
+        }
+    }
 }

@@ -296,6 +296,16 @@ public final class DevCluster implements AutoCloseable {
      * PATH, both visible through the overlay's lower layer.
      */
     String agentUnit(List<URI> endpoints, String address, String metadata) {
+        return agentUnit(" --endpoint=" + endpoints.stream().map(URI::toString).collect(Collectors.joining(","))
+                + " --public-ip=" + address + " --agent-ttl=" + b.ttl
+                + (metadata == null ? "" : " --metadata=" + metadata));
+    }
+
+    /**
+     * fleet-agent.service running {@code bin/fleet-agent} with exactly {@code args} (e.g. none, to read only
+     * /etc/fleet/fleet.conf), for a test that installs an agent its own way on a cluster built with {@code agents(false)}.
+     */
+    public String agentUnit(String args) {
         String javaBin = Path.of(System.getProperty("java.home"), "bin").toString();
         String script = FleetCluster.repositoryRoot().resolve("bin/fleet-agent").toString();
         for (String p : List.of(javaBin, script)) {
@@ -303,10 +313,10 @@ public final class DevCluster implements AutoCloseable {
                 throw new IllegalStateException("path '" + p + "' cannot go into an ExecStart line as it is");
             }
         }
-        String exec = script
-                + " --endpoint=" + endpoints.stream().map(URI::toString).collect(Collectors.joining(","))
-                + " --public-ip=" + address + " --agent-ttl=" + b.ttl
-                + (metadata == null ? "" : " --metadata=" + metadata);
+        if (!args.matches("[A-Za-z0-9_./:,=%+ -]*")) {
+            throw new IllegalArgumentException("agent arguments '" + args + "' cannot go into an ExecStart line as they are");
+        }
+        String exec = script + args;
         return """
                 [Unit]
                 Description=fleet agent
