@@ -192,6 +192,9 @@ public final class Agent implements AutoCloseable {
 
     private void sleepPresence(Duration d) {
         synchronized (presenceWake) {
+            if (!running) {
+                return; // a shutdown's wake-up may have come while this thread was busy
+            }
             try {
                 presenceWake.wait(Math.max(1, d.toMillis()));
             } catch (InterruptedException e) {
@@ -297,6 +300,15 @@ public final class Agent implements AutoCloseable {
         wakePresence();
         log.info("shutting down: unloading every unit");
         boolean clean = reconciler.purge(5);
+        // A heartbeat already sent must be answered before the deregistration: one that the control plane took
+        // after it would register the machine again, and its units would wait out the TTL there.
+        if (presenceThread != null) {
+            try {
+                presenceThread.join(config.ttl().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             publisher.flush();
         } catch (Exception e) {

@@ -46,6 +46,8 @@ public final class Reconciler {
     /** This pass linked a file systemd already had in memory, or enabled one: only then is a daemon-reload needed. */
     private boolean reloadNeeded;
     private volatile boolean reloaded;
+    /** Set by {@link #purge}: an agent that is leaving loads nothing again (a pass already under way waits, then does nothing). */
+    private boolean purged;
     /** Up to 4 StartUnit calls in flight; its threads end when idle (an idle agent keeps its memory small). */
     private final java.util.concurrent.ThreadPoolExecutor startPool = new java.util.concurrent.ThreadPoolExecutor(4, 4,
             5, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
@@ -104,6 +106,9 @@ public final class Reconciler {
 
     /** Plans and runs one pass towards {@code desired}. */
     public synchronized Pass reconcile(DesiredSet desired) {
+        if (purged) {
+            return new Pass(List.of(), List.of(), Map.of());
+        }
         List<Task> tasks = ReconcilePlan.plan(desired, current);
         launchOf.clear();
         desired.units().forEach(d -> launchOf.put(d.name(), d.launch()));
@@ -131,6 +136,7 @@ public final class Reconciler {
 
     /** Unloads every unit (stop, disable, reset-failed, delete), repeating until none is left or {@code attempts} run out. */
     public synchronized boolean purge(int attempts) {
+        purged = true;
         for (int i = 0; i < attempts && !current.isEmpty(); i++) {
             List<Task> unloads = current.keySet().stream().map(n -> (Task) new Task.Unload(n, "agent shutting down")).toList();
             List<String> failures = new ArrayList<>();

@@ -50,6 +50,7 @@ class AgentWithFakeControlPlaneTest {
     volatile int statesAnswer = 204;
     final java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
     volatile int registerAnswer = 201;
+    volatile boolean slowRegistration;
     Agent agent;
     FakeSystemd systemd;
 
@@ -98,6 +99,10 @@ class AgentWithFakeControlPlaneTest {
         } else if (ex.getRequestMethod().equals("PUT")) {
             status = registerAnswer;
             registerAnswer = 200;
+            if (slowRegistration) {
+                sleepMillis(300);
+                requests.add("PUT answered");
+            }
         } else {
             status = 204;
         }
@@ -107,6 +112,14 @@ class AgentWithFakeControlPlaneTest {
             ex.getResponseBody().write(b);
         }
         ex.close();
+    }
+
+    private static void sleepMillis(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void sleep() {
@@ -199,6 +212,18 @@ class AgentWithFakeControlPlaneTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> lastReport("web.service").getInt("launch", 0) == 2
                 && lastReport("web.service").getBoolean("launched"));
         assertThat(agent.reconciler().current().get("web.service").launch()).isEqualTo(2);
+    }
+
+    @Test
+    void aHeartbeatUnderWayIsAnsweredBeforeTheDeregistration() {
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(agent::registered);
+        slowRegistration = true;
+        agent.reconfigure(agent.config()); // a heartbeat now: the control plane takes 300 ms to answer it
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests.stream().filter(q -> q.equals("PUT " + M)).count() >= 2);
+        agent.shutdownAndPurge();
+        assertThat(requests).containsSubsequence("PUT answered", "DELETE " + M);
+        assertThat(requests.subList(requests.indexOf("DELETE " + M), requests.size())).doesNotContain("PUT " + M);
     }
 
     private JsonObject lastReport(String name) {

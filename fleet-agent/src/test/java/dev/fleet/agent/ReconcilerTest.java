@@ -185,6 +185,18 @@ class ReconcilerTest {
     }
 
     @Test
+    void aPassAfterThePurgeLoadsNothingAgain() {
+        DesiredSet d = desired(DesiredUnit.of("a.service", DesiredState.LAUNCHED, file("/bin/sleep 100")));
+        reconciler.reconcile(d);
+        reconciler.purge(3);
+        systemd.drainCalls();
+        // a periodic or schedule pass that was waiting for the purge, with the schedule it had read before
+        assertThat(reconciler.reconcile(d).tasks()).isEmpty();
+        assertThat(systemd.drainCalls()).isEmpty();
+        assertThat(dir.scan()).isEmpty();
+    }
+
+    @Test
     void statesAreReportedWithTheLaunchedFlagAndWithdrawnOnUnload() throws Exception {
         publisher.start();
         UnitFile f = file("/bin/sleep 100");
