@@ -51,6 +51,9 @@ public final class AgentMain implements Callable<Integer> {
     String agentPort;
     @Option(names = "--verbosity", paramLabel = "N", description = "Above 0 logs every task and report (verbosity).")
     String verbosity;
+    @Option(names = "--systemd-user", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Drive the user's systemd --user instead of the system instance (systemd_user; default false).")
+    String systemdUser;
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (default /etc/fleet/fleet.conf if it exists).")
     Path configFile;
     @Parameters(arity = "0..1", hidden = true)
@@ -94,10 +97,11 @@ public final class AgentMain implements Callable<Integer> {
         }
         SystemdPort systemd;
         try {
-            systemd = DbusSystemd.system();
+            systemd = config.systemdUser() ? DbusSystemd.user(System.getenv()) : DbusSystemd.system();
         } catch (RuntimeException e) {
-            System.err.println("fleet-agent: cannot talk to systemd over the system bus (is systemd PID 1 here, and are we root?): "
-                    + rootCause(e));
+            System.err.println("fleet-agent: cannot talk to systemd over " + (config.systemdUser()
+                    ? "the user's session bus (is systemd --user running for this user, with XDG_RUNTIME_DIR set?): "
+                    : "the system bus (is systemd PID 1 here, and are we root?): ") + rootCause(e));
             return 1;
         }
         ControlPlane cp = new ControlPlane(config.endpoints());
@@ -105,7 +109,7 @@ public final class AgentMain implements Callable<Integer> {
         LocalApi local = null;
         if (config.agentPort() > 0) {
             local = new LocalApi(config.publicIp().isEmpty() ? "127.0.0.1" : config.publicIp(), config.agentPort(), machineId,
-                    systemd, name -> agent.publisher().trackedNames().contains(name), log);
+                    systemd, name -> agent.publisher().trackedNames().contains(name), config.systemdUser(), log);
             local.start();
         }
         CountDownLatch done = new CountDownLatch(1);
@@ -173,7 +177,10 @@ public final class AgentMain implements Callable<Integer> {
         put(cli, "units_directory", unitsDirectory);
         put(cli, "agent_port", agentPort);
         put(cli, "verbosity", verbosity);
-        AgentConfig merged = ConfigSources.merge(file, ConfigSources.fromEnvironment(System.getenv()), cli);
+        put(cli, "systemd_user", systemdUser);
+        Map<String, String> host = new LinkedHashMap<>();
+        put(host, "xdg_runtime_dir", System.getenv("XDG_RUNTIME_DIR"));
+        AgentConfig merged = ConfigSources.merge(host, file, ConfigSources.fromEnvironment(System.getenv()), cli);
         List<String> found = new java.util.ArrayList<>(ConfigSources.notes(file));
         if (merged.publicIp().isEmpty()) {
             // fleet's rule: the first global-unicast IPv4 on the interface of the default route

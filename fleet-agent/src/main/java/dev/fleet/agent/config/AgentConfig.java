@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param unitsDirectory where unit files are written ({@code /run/fleet/units})
  * @param agentPort      the local API port (status and journal for the control plane); 0 = no local API
  * @param verbosity      > 0 logs every task and report
+ * @param systemdUser    drive the user's {@code systemd --user} (its session bus) instead of the system instance
+ *                       ({@code systemd_user})
  */
 public record AgentConfig(List<URI> endpoints, Map<String, String> metadata, String publicIp, Duration ttl,
-                          Path unitsDirectory, int agentPort, int verbosity) {
+                          Path unitsDirectory, int agentPort, int verbosity, boolean systemdUser) {
 
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
     public static final Path DEFAULT_UNITS_DIRECTORY = Path.of("/run/fleet/units");
@@ -37,9 +39,14 @@ public record AgentConfig(List<URI> endpoints, Map<String, String> metadata, Str
         }
     }
 
+    public AgentConfig(List<URI> endpoints, Map<String, String> metadata, String publicIp, Duration ttl,
+                       Path unitsDirectory, int agentPort, int verbosity) {
+        this(endpoints, metadata, publicIp, ttl, unitsDirectory, agentPort, verbosity, false);
+    }
+
     /** The same configuration with another public IP (one detected when none was given). */
     public AgentConfig withPublicIp(String ip) {
-        return new AgentConfig(endpoints, metadata, ip, ttl, unitsDirectory, agentPort, verbosity);
+        return new AgentConfig(endpoints, metadata, ip, ttl, unitsDirectory, agentPort, verbosity, systemdUser);
     }
 
     /** How often presence is refreshed: TTL/3, so two refreshes may fail before the TTL runs out. */

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 public final class ConfigSources {
 
     public static final List<String> KEYS = List.of("endpoint", "metadata", "public_ip", "agent_ttl",
-            "units_directory", "agent_port", "verbosity", "etcd_servers");
+            "units_directory", "agent_port", "verbosity", "etcd_servers", "systemd_user");
 
     /** fleet.conf keys this agent reads but does not act on, with what to do instead. */
     private static final Map<String, String> NOT_HERE = notHere();
@@ -104,14 +104,23 @@ public final class ConfigSources {
         if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0) {
             throw new ConfigException("agent_ttl " + m.get("agent_ttl") + " is outside 1s..1h");
         }
-        Path dir = Path.of(m.getOrDefault("units_directory", AgentConfig.DEFAULT_UNITS_DIRECTORY.toString()));
+        boolean user = bool("systemd_user", m.getOrDefault("systemd_user", "false"));
+        String defaultDir = AgentConfig.DEFAULT_UNITS_DIRECTORY.toString();
+        if (user && !m.containsKey("units_directory")) {
+            String runtime = m.get("xdg_runtime_dir");
+            if (runtime == null || runtime.isBlank()) {
+                throw new ConfigException("systemd_user needs XDG_RUNTIME_DIR (the user's runtime directory) or units_directory");
+            }
+            defaultDir = Path.of(runtime, "fleet", "units").toString();
+        }
+        Path dir = Path.of(m.getOrDefault("units_directory", defaultDir));
         if (!dir.isAbsolute()) {
             throw new ConfigException("units_directory '" + dir + "' must be an absolute path");
         }
         int port = integer("agent_port", m.getOrDefault("agent_port", Integer.toString(AgentConfig.DEFAULT_AGENT_PORT)), 0, 65535);
         int verbosity = integer("verbosity", m.getOrDefault("verbosity", "0"), 0, 10);
         return new AgentConfig(endpoints(endpoint), metadata(m.getOrDefault("metadata", "")), ip, ttl,
-                dir.normalize(), port, verbosity);
+                dir.normalize(), port, verbosity, user);
     }
 
     /**
@@ -245,6 +254,16 @@ public final class ConfigSources {
             return Duration.ofNanos(nanos);
         }
         throw new ConfigException(key + " '" + value + "' is not a duration (e.g. 30s, 1m30s, 500ms)");
+    }
+
+    /** fleet's booleans: true/false (any case), 1/0. */
+    static boolean bool(String key, String value) {
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "true", "1" -> true;
+            case "false", "0", "" -> false;
+            default -> throw new ConfigException(key + " '" + value + "' is not true or false");
+        };
     }
 
     private static int integer(String key, String value, int min, int max) {

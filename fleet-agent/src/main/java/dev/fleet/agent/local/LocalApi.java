@@ -46,11 +46,19 @@ public final class LocalApi implements AutoCloseable {
         return t;
     });
     private final String machineId;
+    private final boolean userInstance;
     private final SystemdPort systemd;
     private final Predicate<String> loadedHere;
     private final Log log;
 
     public LocalApi(String host, int port, String machineId, SystemdPort systemd, Predicate<String> loadedHere, Log log) throws IOException {
+        this(host, port, machineId, systemd, loadedHere, false, log);
+    }
+
+    /** With {@code userInstance}, status and journal are the user's ({@code systemctl --user}, {@code journalctl --user-unit}). */
+    public LocalApi(String host, int port, String machineId, SystemdPort systemd, Predicate<String> loadedHere,
+                    boolean userInstance, Log log) throws IOException {
+        this.userInstance = userInstance;
         this.machineId = machineId;
         this.systemd = systemd;
         this.loadedHere = loadedHere;
@@ -115,7 +123,8 @@ public final class LocalApi implements AutoCloseable {
             error(ex, 502, "systemd: " + e.getMessage());
             return;
         }
-        String text = run(List.of("systemctl", "status", "-l", "--no-pager", "--", name));
+        String text = run(userInstance ? List.of("systemctl", "--user", "status", "-l", "--no-pager", "--", name)
+                : List.of("systemctl", "status", "-l", "--no-pager", "--", name));
         JsonObjectBuilder p = JSON.createObjectBuilder();
         props.forEach((k, v) -> p.add(k, v == null ? "" : v));
         byte[] body = JSON.createObjectBuilder().add("machineID", machineId).add("name", name).add("properties", p)
@@ -141,7 +150,7 @@ public final class LocalApi implements AutoCloseable {
         if (follow) {
             cmd.add("-f");
         }
-        cmd.add("--unit=" + name);
+        cmd.add((userInstance ? "--user-unit=" : "--unit=") + name);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         ex.sendResponseHeaders(200, 0); // chunked

@@ -91,6 +91,22 @@ public final class DbusSystemd implements SystemdPort {
         return connect(SYSTEM_BUS_ADDRESS);
     }
 
+    /**
+     * Connects to the user's {@code systemd --user} on the session bus: {@code DBUS_SESSION_BUS_ADDRESS}, else the
+     * standard {@code $XDG_RUNTIME_DIR/bus}.
+     */
+    public static DbusSystemd user(Map<String, String> env) {
+        String address = env.get("DBUS_SESSION_BUS_ADDRESS");
+        if (address == null || address.isBlank()) {
+            String runtime = env.get("XDG_RUNTIME_DIR");
+            if (runtime == null || runtime.isBlank()) {
+                throw new SystemdException("neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set", null);
+            }
+            address = "unix:path=" + runtime + "/bus";
+        }
+        return connect(address);
+    }
+
     /** Connects to the systemd on the bus at {@code busAddress} (a D-Bus address, e.g. {@code unix:path=...}). */
     public static DbusSystemd connect(String busAddress) {
         if (busAddress == null || busAddress.isBlank()) {

@@ -75,7 +75,7 @@ class ConfigSourcesTest {
                 """);
         AgentConfig c = ConfigSources.merge(file);
         assertThat(c.endpoints()).containsExactly(java.net.URI.create("http://10.0.0.1:4001"), java.net.URI.create("http://10.0.0.2:4001"));
-        assertThat(c.metadata()).containsExactly(Map.entry("region", "us-west"), Map.entry("disk", "ssd"));
+        assertThat(c.metadata()).containsExactlyInAnyOrderEntriesOf(Map.of("region", "us-west", "disk", "ssd"));
         assertThat(c.publicIp()).isEqualTo("fd77::1");
         assertThat(c.ttl()).isEqualTo(java.time.Duration.ofSeconds(45));
         assertThat(ConfigSources.notes(file)).containsExactly(
@@ -101,5 +101,17 @@ class ConfigSourcesTest {
         for (String bad : new String[] {"localhost", "example.com", "1.2.3", "::g", "fe80::1%eth0"}) {
             assertThatThrownBy(() -> ConfigSources.ipLiteral(bad)).as(bad).hasMessageContaining("not an IPv4 or IPv6 address");
         }
+    }
+
+    @Test
+    void systemdUserRunsUnitsFromTheUsersRuntimeDirectory() {
+        AgentConfig c = ConfigSources.merge(Map.of("xdg_runtime_dir", "/run/user/1000"), Map.of("endpoint", "http://x", "systemd_user", "true"));
+        assertThat(c.systemdUser()).isTrue();
+        assertThat(c.unitsDirectory()).isEqualTo(java.nio.file.Path.of("/run/user/1000/fleet/units"));
+        assertThat(ConfigSources.merge(Map.of("endpoint", "http://x", "systemd_user", "0")).systemdUser()).isFalse();
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "systemd_user", "true")))
+                .hasMessageContaining("XDG_RUNTIME_DIR");
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "systemd_user", "yes-please")))
+                .hasMessageContaining("systemd_user 'yes-please' is not true or false");
     }
 }

@@ -231,6 +231,10 @@ public final class SystemdMachine implements AutoCloseable {
         // Its own identity: systemd prefers /etc/hostname over --hostname.
         Files.writeString(upper.resolve("etc/hostname"), spec.name() + "\n");
         Files.writeString(upper.resolve("etc/machine-id"), machineId + "\n");
+        // its name resolves to its address, as on an installed machine (Payara Micro looks its own host name up)
+        Path hosts = Path.of("/etc/hosts");
+        String base = Files.isReadable(hosts) ? Files.readString(hosts) : "127.0.0.1 localhost\n";
+        Files.writeString(upper.resolve("etc/hosts"), base + (base.endsWith("\n") ? "" : "\n") + address + " " + spec.name() + "\n");
         Files.writeString(units.resolve(NET_UNIT), """
                 [Unit]
                 Description=fleet test machine address %s
