@@ -222,9 +222,8 @@ public final class Fleetctl implements Callable<Integer> {
                         + " (--ca-file, --cert-file, --key-file)");
             }
             Duration timeout = requestTimeout(requestTimeout);
-            SshOptions ssh = ssh();
-            if (!ssh.tunnel().isEmpty()) {
-                tunnelProcess = Tunnel.open(ssh, eps);
+            if (given(tunnel) && !tunnel.isBlank()) { // the SSH classes are loaded by the runs that use them only
+                tunnelProcess = Tunnel.open(ssh(), eps);
                 client = newClient(tunnelProcess.endpoints(), timeout, debug ? err : null);
                 return client;
             }

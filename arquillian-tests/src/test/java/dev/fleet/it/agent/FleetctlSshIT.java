@@ -29,7 +29,8 @@ import static org.awaitility.Awaitility.await;
  * and an ssh-agent holding the user's key (fleet's way: it used the agent only). Installs nothing: skipped, before any
  * machine boots, when the host has no {@code /usr/sbin/sshd} ({@code .ci/run} installs openssh-server without starting
  * it). Each machine (an overlay of the host's /) runs the host's sshd as a transient unit, with a host key and root's
- * authorized key generated here; the known-hosts file names that one host key for every address.
+ * authorized key generated here; the known-hosts file names that one host key for every address. Also
+ * {@code journal --output}, end to end, on the same machines.
  */
 @EnabledIf("sshdInstalled")
 class FleetctlSshIT {
@@ -75,10 +76,17 @@ class FleetctlSshIT {
     }
 
     @AfterAll
-    static void stopAgent() throws Exception {
+    static void stopAgentAndForgetKeys() throws Exception {
         if (agent != null) {
             agent.destroy();
             agent.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
@@ -155,6 +163,14 @@ class FleetctlSshIT {
         Result byUnit = fleetctl("ssh", "--unit=hold", "cat /etc/machine-id; hostname");
         assertThat(byUnit.code()).as(byUnit.err()).isZero();
         assertThat(byUnit.out().lines().findFirst().orElse("")).isEqualTo(m2.machineId());
+
+        // journal --output: journalctl's mode, through the control plane and the agent; anything else is refused
+        Result json = fleetctl("journal", "--output=json", "--lines=3", "hold");
+        assertThat(json.code()).as(json.err()).isZero();
+        assertThat(json.out().lines().toList()).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith("{").contains("\"MESSAGE\""));
+        Result bogus = fleetctl("journal", "--output=bogus", "hold");
+        assertThat(bogus.code()).isEqualTo(1);
+        assertThat(bogus.err()).contains("output must be one of journalctl's modes");
 
         // --tunnel: the API through m1 (the node's bridge address as m1 sees it), and ssh to m2 by way of m1
         Result listed = fleetctl("--tunnel=" + m1.address(), "--debug", "list-machines", "--full", "--no-legend");
