@@ -106,11 +106,18 @@ final class Ssh extends Verb {
             err.println("Failed building SSH client: cannot run " + argv.get(0) + ": " + e.getMessage());
             return Fleetctl.EXIT_FAILURE;
         }
-        while (true) {
-            try {
-                return p.waitFor();
-            } catch (InterruptedException e) {
-                // Ctrl-C reaches ssh too (same process group): wait for it to end
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return p.waitFor();
+                } catch (InterruptedException e) {
+                    interrupted = true; // Ctrl-C reaches ssh too (same process group): wait for it to end
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
