@@ -484,8 +484,14 @@ public final class FleetClient {
      * timeout: a quiet journal is not a dead one; without, 15 s of silence at least.
      */
     public Response journal(String name, int lines, boolean follow, String machineId, OutputStream out) {
+        return journal(name, lines, follow, machineId, null, out);
+    }
+
+    /** {@link #journal(String, int, boolean, String, OutputStream)} in journalctl's {@code --output} mode {@code output} (null: the agent's default). */
+    public Response journal(String name, int lines, boolean follow, String machineId, String output, OutputStream out) {
         String path = UNITS + "/" + segment(name) + "/journal?lines=" + lines + "&follow=" + follow
-                + (machineId == null ? "" : "&machineID=" + query(machineId));
+                + (machineId == null ? "" : "&machineID=" + query(machineId))
+                + (output == null ? "" : "&output=" + query(output));
         List<URI> all = endpoints;
         List<String> failures = new ArrayList<>();
         Response last503 = null;

@@ -14,7 +14,7 @@ import java.util.Optional;
  * instead of before it ({@code docs/fleetctl.md}). This is a guess from a plain scan of the arguments and environment: the
  * client picocli's options then ask for is used only when its endpoints and timeout are exactly the guessed ones
  * (see {@link Fleetctl#client()}); otherwise the reads are simply not used. Reads only (GETs of listings), never
- * with {@code --debug} (whose log must show each request where it happens).
+ * with {@code --debug} (whose log must show each request where it happens) nor {@code --tunnel}.
  */
 record EarlyListing(String endpoints, String timeout, List<String> paths) {
     static final String DEFAULT_ENDPOINT = "http://127.0.0.1:4001";
@@ -30,14 +30,15 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
     static Optional<EarlyListing> plan(String[] args, Map<String, String> env) {
         String verb = Fleetctl.verbNamedIn(args); // the same reading of the arguments that builds the command line
         List<String> paths = verb == null ? null : READS.get(verb);
-        if (paths == null || !env.getOrDefault("FLEETCTL_DEBUG", "").isEmpty()) {
+        // never with --tunnel: the reads must wait for the tunnel, and go through it
+        if (paths == null || !env.getOrDefault("FLEETCTL_DEBUG", "").isEmpty() || !env.getOrDefault("FLEETCTL_TUNNEL", "").isEmpty()) {
             return Optional.empty();
         }
         String endpoints = env.getOrDefault("FLEETCTL_ENDPOINT", DEFAULT_ENDPOINT);
         String timeout = env.getOrDefault("FLEETCTL_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.startsWith("--debug") || a.equals("--")) {
+            if (a.startsWith("--debug") || a.startsWith("--tunnel") || a.equals("--")) {
                 return Optional.empty();
             } else if (a.equals("--endpoint") || a.equals("--request-timeout")) {
                 if (++i >= args.length) {

@@ -28,7 +28,7 @@ public final class Fleetctl implements Callable<Integer> {
      * completion and abbreviations get them all.
      */
     static final List<String> VERBS = List.of("submit", "load", "start", "stop", "unload", "destroy", "restart", "cat",
-            "status", "journal", "why", "list-units", "list-unit-files", "list-machines", "completion", "version", "verify", "help");
+            "status", "journal", "ssh", "why", "list-units", "list-unit-files", "list-machines", "completion", "version", "verify", "help");
 
     /** A new verb by name (a switch, not a table of constructor references: those link and load every verb class). */
     static Verb newVerb(String name) {
@@ -43,6 +43,7 @@ public final class Fleetctl implements Callable<Integer> {
             case "cat" -> new Cat();
             case "status" -> new Status();
             case "journal" -> new Journal();
+            case "ssh" -> new Ssh();
             case "why" -> new Why();
             case "list-units" -> new Lists.ListUnits();
             case "list-unit-files" -> new Lists.ListUnitFiles();
@@ -56,7 +57,9 @@ public final class Fleetctl implements Callable<Integer> {
     }
 
     /** Global options that take their value as the next argument. */
-    private static final java.util.Set<String> GLOBAL_WITH_VALUE = java.util.Set.of("--endpoint", "--request-timeout");
+    private static final java.util.Set<String> GLOBAL_WITH_VALUE = java.util.Set.of("--endpoint", "--request-timeout",
+            "--tunnel", "--ssh-username", "--ssh-timeout", "--known-hosts-file", "--ca-file", "--cert-file", "--key-file",
+            "--etcd-keyfile", "--etcd-certfile", "--etcd-cafile");
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
@@ -65,6 +68,21 @@ public final class Fleetctl implements Callable<Integer> {
     String endpoint;
     double requestTimeout;
     boolean debug;
+    String tunnel;
+    String sshUsername;
+    double sshTimeout;
+    String knownHostsFile;
+    boolean strictHostKeyChecking;
+    String caFile;
+    String certFile;
+    String keyFile;
+    /** fleet's deprecated global flags: null unless given (each prints fleet's deprecation warning). */
+    String experimentalApi;
+    String etcdKeyFile;
+    String etcdCertFile;
+    String etcdCaFile;
+    /** The ssh program; tests point it at a fake (FLEETCTL_SSH_BINARY, for tests only). */
+    static volatile String sshBinary = System.getenv().getOrDefault("FLEETCTL_SSH_BINARY", "ssh");
 
     final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
@@ -78,8 +96,8 @@ public final class Fleetctl implements Callable<Integer> {
                         "  3  a blocking load/start gave up on a unit the engine could not place;",
                         "     status: a unit is not running (systemctl's code)",
                         "",
-                        "Global options also come from FLEETCTL_ENDPOINT, FLEETCTL_REQUEST_TIMEOUT",
-                        "and FLEETCTL_DEBUG; the command line wins.",
+                        "Global options also come from FLEETCTL_<OPTION> (FLEETCTL_ENDPOINT, FLEETCTL_TUNNEL,",
+                        "FLEETCTL_SSH_USERNAME, ...); the command line wins.",
                         "Command names may be abbreviated (fleetctl list-m).");
         spec.addOption(Verb.option(String.class, () -> endpoint, v -> endpoint = v, "--endpoint")
                 .scopeType(ScopeType.INHERIT).paramLabel("URL[,URL...]")
@@ -95,13 +113,84 @@ public final class Fleetctl implements Callable<Integer> {
                 .scopeType(ScopeType.INHERIT).defaultValue("${env:FLEETCTL_DEBUG:-false}").fallbackValue("true").arity("0..1")
                 .description("log API requests to stderr")
                 .build());
+        spec.addOption(global(Verb.option(String.class, () -> tunnel, v -> tunnel = v, "--tunnel"), "TUNNEL", "")
+                .paramLabel("HOST[:PORT]")
+                .description("reach the API (and ssh's machines) through SSH to this host (port 22 by default)").build());
+        spec.addOption(global(Verb.option(String.class, () -> sshUsername, v -> sshUsername = v, "--ssh-username"), "SSH_USERNAME", "core")
+                .paramLabel("USER").description("user for --tunnel and ssh (default ${DEFAULT-VALUE})").build());
+        spec.addOption(global(Verb.option(double.class, () -> sshTimeout, v -> sshTimeout = v, "--ssh-timeout"), "SSH_TIMEOUT", "10.0")
+                .paramLabel("SECONDS").description("SSH connection timeout in seconds, 0 for none (default ${DEFAULT-VALUE})").build());
+        spec.addOption(global(Verb.option(String.class, () -> knownHostsFile, v -> knownHostsFile = v, "--known-hosts-file"),
+                "KNOWN_HOSTS_FILE", "~/.fleetctl/known_hosts")
+                .paramLabel("FILE").description("where host keys are kept for --strict-host-key-checking (default ${DEFAULT-VALUE})").build());
+        spec.addOption(global(Verb.flag(() -> strictHostKeyChecking, v -> strictHostKeyChecking = v, "--strict-host-key-checking"),
+                "STRICT_HOST_KEY_CHECKING", "true")
+                .description("verify host keys: ask about unknown hosts, refuse changed keys (default ${DEFAULT-VALUE})").build());
+        spec.addOption(global(Verb.option(String.class, () -> caFile, v -> caFile = v, "--ca-file"), "CA_FILE", "")
+                .paramLabel("FILE").description("TLS: CA certificates of the API (not supported yet)").build());
+        spec.addOption(global(Verb.option(String.class, () -> certFile, v -> certFile = v, "--cert-file"), "CERT_FILE", "")
+                .paramLabel("FILE").description("TLS: client certificate (not supported yet)").build());
+        spec.addOption(global(Verb.option(String.class, () -> keyFile, v -> keyFile = v, "--key-file"), "KEY_FILE", "")
+                .paramLabel("FILE").description("TLS: client key (not supported yet)").build());
+        spec.addOption(Verb.option(String.class, () -> experimentalApi, v -> experimentalApi = v, "--experimental-api")
+                .scopeType(ScopeType.INHERIT).arity("0..1").fallbackValue("true").hidden(true).build());
+        spec.addOption(Verb.option(String.class, () -> etcdKeyFile, v -> etcdKeyFile = v, "--etcd-keyfile")
+                .scopeType(ScopeType.INHERIT).hidden(true).build());
+        spec.addOption(Verb.option(String.class, () -> etcdCertFile, v -> etcdCertFile = v, "--etcd-certfile")
+                .scopeType(ScopeType.INHERIT).hidden(true).build());
+        spec.addOption(Verb.option(String.class, () -> etcdCaFile, v -> etcdCaFile = v, "--etcd-cafile")
+                .scopeType(ScopeType.INHERIT).hidden(true).build());
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("show this help").build());
         spec.addOption(OptionSpec.builder("-v", "--version").versionHelp(true).description("print the version").build());
+    }
+
+    /** A global option: inherited by every verb, its default from FLEETCTL_{@code env} or else {@code dflt}. */
+    private static OptionSpec.Builder global(OptionSpec.Builder b, String env, String dflt) {
+        return b.scopeType(ScopeType.INHERIT).defaultValue("${env:FLEETCTL_" + env + ":-" + dflt + "}");
+    }
+
+    /** fleet's deprecation warnings (pflag's wording) for the deprecated global flags given; their values are used as fleet did. */
+    void warnDeprecated() {
+        if (experimentalApi != null) {
+            err.println("Flag --experimental-api has been deprecated, the HTTP API is the only one.");
+        }
+        if (etcdKeyFile != null) {
+            err.println("Flag --etcd-keyfile has been deprecated, use --key-file instead.");
+        }
+        if (etcdCertFile != null) {
+            err.println("Flag --etcd-certfile has been deprecated, use --cert-file instead.");
+        }
+        if (etcdCaFile != null) {
+            err.println("Flag --etcd-cafile has been deprecated, use --ca-file instead.");
+        }
+    }
+
+    private static boolean given(String value) {
+        return value != null && !value.isEmpty();
+    }
+
+    /** The global SSH options as ssh's arguments ({@link SshOptions}). */
+    SshOptions ssh() {
+        if (!(sshTimeout >= 0)) {
+            throw new Fail(EXIT_USAGE, "--ssh-timeout must not be negative");
+        }
+        String t = tunnel == null ? "" : tunnel.trim();
+        if (!t.isEmpty()) {
+            try {
+                SshOptions.hostPort(t);
+            } catch (IllegalArgumentException e) {
+                throw new Fail(EXIT_FAILURE, "Unable to initialize client: --tunnel: " + e.getMessage());
+            }
+        }
+        return new SshOptions(sshBinary, sshUsername, sshTimeout,
+                SshOptions.expandHome(knownHostsFile, System.getProperty("user.home")), strictHostKeyChecking, t);
     }
 
     PrintStream out = System.out;
     PrintStream err = System.err;
     private FleetClient client;
+    /** The --tunnel ssh child, once started; ended when the run ends. */
+    private Tunnel tunnelProcess;
     /** A client whose listing reads {@link #main} started before parsing ({@link EarlyListing}), or null. */
     private java.util.concurrent.Future<FleetClient> early;
 
@@ -115,6 +204,11 @@ public final class Fleetctl implements Callable<Integer> {
     FleetClient client() {
         if (client == null) {
             List<URI> eps;
+            String first = endpoint.split(",", 2)[0].trim();
+            if (first.startsWith("unix:") || first.startsWith("file:")) {
+                throw new Fail(EXIT_FAILURE, "Unable to initialize client: unix socket endpoints are not supported (" + first
+                        + "): the fleet API is served over HTTP only; use --endpoint=http://HOST:4001");
+            }
             try {
                 eps = FleetClient.parseEndpoints(endpoint);
             } catch (IllegalArgumentException e) {
@@ -123,7 +217,16 @@ public final class Fleetctl implements Callable<Integer> {
             if (!(requestTimeout > 0)) {
                 throw new Fail(EXIT_USAGE, "--request-timeout must be greater than zero");
             }
+            if (given(caFile) || given(certFile) || given(keyFile) || given(etcdKeyFile) || given(etcdCertFile) || given(etcdCaFile)) {
+                throw new Fail(EXIT_FAILURE, "Unable to initialize client: TLS client certificates are not supported yet"
+                        + " (--ca-file, --cert-file, --key-file)");
+            }
             Duration timeout = requestTimeout(requestTimeout);
+            if (given(tunnel) && !tunnel.isBlank()) { // the SSH classes are loaded by the runs that use them only
+                tunnelProcess = Tunnel.open(ssh(), eps);
+                client = newClient(tunnelProcess.endpoints(), timeout, debug ? err : null);
+                return client;
+            }
             FleetClient started = early == null ? null : EarlyListing.await(early);
             client = EarlyListing.sameOptions(started, eps, timeout, debug) ? started : newClient(eps, timeout, debug ? err : null);
         }
@@ -255,7 +358,32 @@ public final class Fleetctl implements Callable<Integer> {
         Errors errors = new Errors(err);
         cl.setExecutionExceptionHandler(errors);
         cl.setParameterExceptionHandler(errors);
+        cl.setExecutionStrategy(new Execution(root));
         return cl;
+    }
+
+    /**
+     * How a parsed command line runs: fleet's deprecation warnings first, then the verb (picocli's RunLast), then the
+     * --tunnel child ended. A class, not a lambda (see {@link Errors}).
+     */
+    private static final class Execution implements CommandLine.IExecutionStrategy {
+        private final Fleetctl root;
+
+        Execution(Fleetctl root) {
+            this.root = root;
+        }
+
+        @Override
+        public int execute(CommandLine.ParseResult parseResult) {
+            root.warnDeprecated();
+            try {
+                return new CommandLine.RunLast().execute(parseResult);
+            } finally {
+                if (root.tunnelProcess != null) {
+                    root.tunnelProcess.close();
+                }
+            }
+        }
     }
 
     /**

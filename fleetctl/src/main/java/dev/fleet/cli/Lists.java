@@ -36,7 +36,7 @@ final class Lists {
                     .description("columns, comma-separated: " + fieldNames + " (default ${DEFAULT-VALUE})"));
         }
 
-        /** --full, with -l where fleet documented it. */
+        /** --full, with -l where fleet documented it (and --l, as fleet registered it). */
         final void fullOption(String... names) {
             add(flag(() -> full, v -> full = v, names).description("do not ellipsize fields on output"));
         }
@@ -116,7 +116,7 @@ final class Lists {
 
         ListUnits() {
             super("List the current state of units in the cluster", "unit, machine, load, active, sub, hash", Tables.UNITS_DEFAULT);
-            fullOption("-l", "--full");
+            fullOption("-l", "--l", "--full");
             add(flag(() -> watch, v -> watch = v, "-w", "--watch").description("redraw the listing whenever it changes,"
                     + " until interrupted (it polls the API every second: API v1 has no watch of states)"));
         }
@@ -174,7 +174,7 @@ final class Lists {
     static final class ListMachines extends ListCommand {
         ListMachines() {
             super("Enumerate the current hosts in the cluster", "machine, ip, metadata", Tables.MACHINES_DEFAULT);
-            fullOption("-l", "--full");
+            fullOption("-l", "--l", "--full");
         }
 
         @Override

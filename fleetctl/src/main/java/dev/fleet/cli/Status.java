@@ -15,6 +15,7 @@ import java.util.Map;
 /** status: systemctl status of units on their machines, through the control plane and the machines' agents. */
 final class Status extends UnitCommand {
     String output;
+    int sshPort;
 
     Status() {
         super("Output the status of one or more units in the cluster",
@@ -23,6 +24,8 @@ final class Status extends UnitCommand {
                 "0 active, 3 not running, 1 unknown unit or a machine that did not answer.");
         add(option(String.class, () -> output, v -> output = v, "--output").paramLabel("FORMAT").defaultValue("text")
                 .description("text (default) or json (the API's status objects)"));
+        add(option(int.class, () -> sshPort, v -> sshPort = v, "--ssh-port").paramLabel("PORT").defaultValue("22")
+                .description("accepted for fleet's sake: the status comes through the control plane, not SSH"));
     }
 
     @Override

@@ -37,9 +37,12 @@ abstract class Verb implements Callable<Integer> {
         spec.usageMessage().customSynopsis(line);
     }
 
-    /** A boolean flag (true when given). */
+    /**
+     * A boolean flag: true when given bare, or the value given with it ({@code --no-block=true}, {@code --full=false}),
+     * as fleet's flags took one.
+     */
     static OptionSpec.Builder flag(Supplier<Boolean> get, Consumer<Boolean> set, String... names) {
-        return option(boolean.class, get, set, names);
+        return option(boolean.class, get, set, names).arity("0..1").fallbackValue("true");
     }
 
     /** An option with a value of {@code type}, kept in a field through {@code get} and {@code set}. */

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.fleet.agent.Log;
 import dev.fleet.agent.systemd.SystemdPort;
+import dev.fleet.model.JournalOutputs;
 import dev.fleet.unit.UnitName;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.spi.JsonProvider;
@@ -27,8 +28,9 @@ import java.util.function.Predicate;
  * <ul>
  *   <li>{@code GET /agent/v1/units/NAME/status} → {@code {"machineID","name","properties":{...},"text"}},
  *       the text being {@code systemctl status -l --no-pager NAME};</li>
- *   <li>{@code GET /agent/v1/units/NAME/journal?lines=N&follow=BOOL} → the output of
- *       {@code journalctl --no-pager -u NAME -n N [-f]}, streamed (chunked) as it comes.</li>
+ *   <li>{@code GET /agent/v1/units/NAME/journal?lines=N&follow=BOOL[&output=MODE]} → the output of
+ *       {@code journalctl --no-pager -u NAME -n N [-f] [--output=MODE]}, streamed (chunked) as it comes; MODE one of
+ *       journalctl's modes ({@link JournalOutputs}), else 400.</li>
  * </ul>
  * Only units fleet loaded on this machine are served (404 otherwise); names are validated before
  * they reach a command line, and commands are run without a shell.
@@ -146,11 +148,12 @@ public final class LocalApi implements AutoCloseable {
             return;
         }
         boolean follow = Boolean.parseBoolean(query.getOrDefault("follow", "false"));
-        List<String> cmd = new ArrayList<>(List.of("journalctl", "--no-pager", "-n", Integer.toString(lines)));
-        if (follow) {
-            cmd.add("-f");
+        String output = query.get("output");
+        if (output != null && !output.isEmpty() && !JournalOutputs.isValid(output)) {
+            error(ex, 400, JournalOutputs.invalid(output));
+            return;
         }
-        cmd.add((userInstance ? "--user-unit=" : "--unit=") + name);
+        List<String> cmd = journalctl(name, lines, follow, output, userInstance);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         ex.sendResponseHeaders(200, 0); // chunked
@@ -174,6 +177,30 @@ public final class LocalApi implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The journalctl command line for a journal request: {@code output} (null or empty: journalctl's default) must be
+     * one of {@link JournalOutputs#MODES}, {@code name} a valid unit name; no shell runs it.
+     */
+    static List<String> journalctl(String name, int lines, boolean follow, String output) {
+        return journalctl(name, lines, follow, output, false);
+    }
+
+    /** The journalctl command line; {@code userInstance}: the user's journal of the unit ({@code --user-unit}). */
+    static List<String> journalctl(String name, int lines, boolean follow, String output, boolean userInstance) {
+        List<String> cmd = new ArrayList<>(List.of("journalctl", "--no-pager", "-n", Integer.toString(lines)));
+        if (follow) {
+            cmd.add("-f");
+        }
+        if (output != null && !output.isEmpty()) {
+            if (!JournalOutputs.isValid(output)) {
+                throw new IllegalArgumentException(JournalOutputs.invalid(output));
+            }
+            cmd.add("--output=" + output);
+        }
+        cmd.add((userInstance ? "--user-unit=" : "--unit=") + name);
+        return cmd;
     }
 
     private static String run(List<String> cmd) throws IOException {

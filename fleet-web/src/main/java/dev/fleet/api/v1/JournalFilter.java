@@ -63,7 +63,7 @@ public class JournalFilter extends HttpFilter {
         UnitAgents.JournalPlan[] plan = new UnitAgents.JournalPlan[1];
         ApiResponse early = FleetV1Resource.dispatch(() -> {
             plan[0] = new UnitAgents(node.registry()).planJournal(name, req.getParameter("lines"), req.getParameter("follow"),
-                    req.getParameter("machineID"));
+                    req.getParameter("machineID"), req.getParameter("output"));
             return plan[0].error();
         });
         if (early != null) {

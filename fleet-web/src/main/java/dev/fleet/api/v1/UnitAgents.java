@@ -2,6 +2,7 @@ package dev.fleet.api.v1;
 
 import static dev.fleet.json.Jsonp.JSON;
 
+import dev.fleet.model.JournalOutputs;
 import dev.fleet.schema.Presence;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitRecord;
@@ -48,7 +49,13 @@ public final class UnitAgents {
         }
 
         public URI journal(String unit, int lines, boolean follow) {
-            return URI.create(agent + "/agent/v1/units/" + segment(unit) + "/journal?lines=" + lines + "&follow=" + follow);
+            return journal(unit, lines, follow, null);
+        }
+
+        /** {@code output}: journalctl's output mode, already checked ({@link JournalOutputs}), or null for the agent's default. */
+        public URI journal(String unit, int lines, boolean follow, String output) {
+            return URI.create(agent + "/agent/v1/units/" + segment(unit) + "/journal?lines=" + lines + "&follow=" + follow
+                    + (output == null ? "" : "&output=" + output));
         }
     }
 
@@ -56,9 +63,9 @@ public final class UnitAgents {
     public record StatusPlan(ApiResponse error, String unit, List<Target> targets, String reason) { }
 
     /** Either an answer to give at once ({@code error}), or the one agent to stream from. */
-    public record JournalPlan(ApiResponse error, String unit, Target target, int lines, boolean follow) {
+    public record JournalPlan(ApiResponse error, String unit, Target target, int lines, boolean follow, String output) {
         public URI upstream() {
-            return target.journal(unit, lines, follow);
+            return target.journal(unit, lines, follow, output);
         }
     }
 
@@ -137,6 +144,11 @@ public final class UnitAgents {
     // ------------------------------------------------------------------ journal
 
     public JournalPlan planJournal(String unit, String linesParam, String followParam, String machineId) {
+        return planJournal(unit, linesParam, followParam, machineId, null);
+    }
+
+    /** {@code outputParam}: journalctl's {@code --output} mode (one of {@link JournalOutputs#MODES}), or null/empty for none. */
+    public JournalPlan planJournal(String unit, String linesParam, String followParam, String machineId, String outputParam) {
         Optional<ApiResponse> bad = badName(unit);
         if (bad.isPresent()) {
             return journalError(bad.get());
@@ -159,6 +171,10 @@ public final class UnitAgents {
             follow = true;
         } else {
             return journalError(ApiResponse.error(400, "follow must be true or false"));
+        }
+        String output = outputParam == null || outputParam.isEmpty() ? null : outputParam;
+        if (output != null && !JournalOutputs.isValid(output)) {
+            return journalError(ApiResponse.error(400, JournalOutputs.invalid(output)));
         }
         Optional<UnitRecord> u = registry.unit(unit);
         if (u.isEmpty()) {
@@ -187,11 +203,11 @@ public final class UnitAgents {
         if (target.agent() == null) {
             return journalError(ApiResponse.error(502, target.problem()));
         }
-        return new JournalPlan(null, unit, target, lines, follow);
+        return new JournalPlan(null, unit, target, lines, follow, output);
     }
 
     private static JournalPlan journalError(ApiResponse r) {
-        return new JournalPlan(r, null, null, 0, false);
+        return new JournalPlan(r, null, null, 0, false, null);
     }
 
     // ------------------------------------------------------------------ resolution

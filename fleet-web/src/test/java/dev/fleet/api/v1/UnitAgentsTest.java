@@ -107,6 +107,23 @@ class UnitAgentsTest {
     }
 
     @Test
+    void journalOutputModeIsOneOfJournalctlsAndReachesTheAgent() {
+        machine("m1", "10.0.0.1", 4011);
+        registry.putUnit("a.service", SLEEP, DesiredState.LAUNCHED);
+        engine.pass();
+        UnitAgents.JournalPlan json = agents.planJournal("a.service", "5", "false", null, "json");
+        assertThat(json.error()).isNull();
+        assertThat(json.upstream()).isEqualTo(URI.create("http://10.0.0.1:4011/agent/v1/units/a.service/journal?lines=5&follow=false&output=json"));
+        assertThat(agents.planJournal("a.service", "5", "false", null, "").upstream())
+                .isEqualTo(URI.create("http://10.0.0.1:4011/agent/v1/units/a.service/journal?lines=5&follow=false"));
+        for (String bad : List.of("JSON", "json --all", "--output=cat", "short&x=1", "x")) {
+            ApiResponse e = agents.planJournal("a.service", null, null, null, bad).error();
+            assertThat(e.status()).as(bad).isEqualTo(400);
+            assertThat(e.body()).as(bad).contains("output must be one of journalctl's modes (short, ");
+        }
+    }
+
+    @Test
     void noUrlFromAnythingButAnIpLiteralAndARegisteredPort() {
         assertThat(UnitAgents.ipLiteral("10.1.2.3")).contains("10.1.2.3");
         assertThat(UnitAgents.ipLiteral("fe80::1")).contains("[fe80:0:0:0:0:0:0:1]");
