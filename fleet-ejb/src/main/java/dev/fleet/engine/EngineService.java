@@ -10,14 +10,20 @@ import jakarta.ejb.DependsOn;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
-import jakarta.ejb.Schedule;
+import jakarta.ejb.Timeout;
+import jakarta.ejb.TimerConfig;
+import jakarta.ejb.TimerService;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 
+import java.util.logging.Logger;
+
 /**
- * The engine's shell on every node: a non-persistent timer (every second) (and store changes) ask for passes; the pass
- * acts only while this node is the RAFT leader, and its writes are fenced (see {@link Engine}).
+ * The engine's shell on every node: a non-persistent interval timer (every {@code engine_reconcile_interval}, 1 s
+ * by default) and store changes ask for passes; the pass acts only while this node is the RAFT leader, and its
+ * writes are fenced (see {@link Engine}). With {@code disable_engine} the node runs no passes at all: no timer, no
+ * watches, nudges ignored (if such a node is the RAFT leader, nothing is scheduled; README, "Differences from fleet").
  */
 @Singleton
 @Startup
@@ -25,6 +31,8 @@ import jakarta.enterprise.concurrent.ManagedExecutorService;
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class EngineService {
+    private static final Logger LOG = Logger.getLogger(EngineService.class.getName());
+
     @EJB
     FleetNode node;
 
@@ -32,29 +40,46 @@ public class EngineService {
     ManagedExecutorService executor;
 
     private final EngineMetrics metrics = new EngineMetrics();
-    private EngineRunner runner;
+    private volatile EngineRunner runner;
+
+    @Resource
+    TimerService timers;
 
     @PostConstruct
     void start() {
+        var tuning = node.settings().tuning();
+        if (tuning.disableEngine()) {
+            LOG.info("engine on " + node.settings().name() + ": disabled (disable_engine); this node runs no engine passes,"
+                    + " even while it is the RAFT leader");
+            return;
+        }
         var store = node.store();
         Engine engine = new Engine(node.registry(), node.settings().name(), () -> !node.isStopping() && store.isLeader(),
                 store::term, metrics);
         runner = new EngineRunner(engine, node.registry(), executor);
         runner.start();
+        // fleet reconciled every 2 s; we react to changes at once, and tick every second by default.
+        // Non-persistent: the persistent timer store needs Payara's Hazelcast, which is off.
+        long every = tuning.reconcileInterval().toMillis();
+        timers.createIntervalTimer(every, every, new TimerConfig("fleet-engine-tick", false));
     }
 
-    /**
-     * fleet reconciled every 2 s; we tick every second and react to changes at once. Non-persistent: the
-     * persistent timer store needs Payara's Hazelcast, which is off.
-     */
-    @Schedule(second = "*", minute = "*", hour = "*", persistent = false)
+    @Timeout
     void tick() {
         runner.requestPass();
     }
 
     /** Asks for a pass now (after an API change that the watch would report a little later anyway). */
     public void nudge() {
-        runner.requestPass();
+        EngineRunner r = runner;
+        if (r != null) {
+            r.requestPass();
+        }
+    }
+
+    /** False with {@code disable_engine}: this node never runs engine passes. */
+    public boolean enabled() {
+        return runner != null;
     }
 
     public EngineMetrics metrics() {
@@ -63,6 +88,8 @@ public class EngineService {
 
     @PreDestroy
     void stop() {
-        runner.stop();
+        if (runner != null) {
+            runner.stop();
+        }
     }
 }
