@@ -10,18 +10,18 @@ import jakarta.ejb.DependsOn;
 import jakarta.ejb.EJB;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
-import jakarta.ejb.Timeout;
-import jakarta.ejb.TimerConfig;
-import jakarta.ejb.TimerService;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The engine's shell on every node: a non-persistent interval timer (every {@code engine_reconcile_interval}, 1 s
- * by default) and store changes ask for passes; the pass acts only while this node is the RAFT leader, and its
+ * The engine's shell on every node: a periodic tick (every {@code engine_reconcile_interval}, 1 s by default) and
+ * store changes ask for passes; the pass acts only while this node is the RAFT leader, and its
  * writes are fenced (see {@link Engine}). With {@code disable_engine} the node runs no passes at all: no timer, no
  * watches, nudges ignored (if such a node is the RAFT leader, nothing is scheduled; README, "Differences from fleet").
  */
@@ -42,8 +42,16 @@ public class EngineService {
     private final EngineMetrics metrics = new EngineMetrics();
     private volatile EngineRunner runner;
 
+    /**
+     * The tick: a managed scheduled executor, not an EJB timer. Payara refuses to deploy a bean with programmatic
+     * EJB timers when the persistent timer store (Hazelcast) is off, even if every timer it would create is
+     * non-persistent; only automatic {@code @Schedule(persistent=false)} timers pass that check, and they cannot
+     * take an interval from configuration.
+     */
     @Resource
-    TimerService timers;
+    ManagedScheduledExecutorService scheduler;
+
+    private ScheduledFuture<?> ticks;
 
     @PostConstruct
     void start() {
@@ -59,14 +67,15 @@ public class EngineService {
         runner = new EngineRunner(engine, node.registry(), executor);
         runner.start();
         // fleet reconciled every 2 s; we react to changes at once, and tick every second by default.
-        // Non-persistent: the persistent timer store needs Payara's Hazelcast, which is off.
         long every = tuning.reconcileInterval().toMillis();
-        timers.createIntervalTimer(every, every, new TimerConfig("fleet-engine-tick", false));
-    }
-
-    @Timeout
-    void tick() {
-        runner.requestPass();
+        EngineRunner r = runner;
+        ticks = scheduler.scheduleAtFixedRate(() -> {
+            try {
+                r.requestPass();
+            } catch (RuntimeException e) { // a periodic task that throws is never run again
+                LOG.log(java.util.logging.Level.WARNING, "engine tick failed; the next one retries", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Asks for a pass now (after an API change that the watch would report a little later anyway). */
@@ -88,6 +97,9 @@ public class EngineService {
 
     @PreDestroy
     void stop() {
+        if (ticks != null) {
+            ticks.cancel(false);
+        }
         if (runner != null) {
             runner.stop();
         }
