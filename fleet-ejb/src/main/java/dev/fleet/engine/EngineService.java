@@ -59,6 +59,7 @@ public class EngineService {
         if (tuning.disableEngine()) {
             LOG.info("engine on " + node.settings().name() + ": disabled (disable_engine); this node runs no engine passes,"
                     + " even while it is the RAFT leader");
+            ticks = scheduler.scheduleWithFixedDelay(this::warnIfLeading, 5, 10, TimeUnit.SECONDS);
             return;
         }
         var store = node.store();
@@ -76,6 +77,23 @@ public class EngineService {
                 LOG.log(java.util.logging.Level.WARNING, "engine tick failed; the next one retries", e);
             }
         }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private long warnedTerm = -1;
+
+    /** With disable_engine: says once per RAFT term that this node leads, so nothing is scheduled. */
+    private void warnIfLeading() {
+        try {
+            var store = node.store();
+            long term = store.term();
+            if (store.isLeader() && term != warnedTerm && !node.isStopping()) {
+                warnedTerm = term;
+                LOG.warning("engine on " + node.settings().name() + ": this node is the RAFT leader (term " + term
+                        + ") and has disable_engine: nothing is scheduled or moved while it leads");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(java.util.logging.Level.FINE, "leadership check failed", e);
+        }
     }
 
     /** Asks for a pass now (after an API change that the watch would report a little later anyway). */

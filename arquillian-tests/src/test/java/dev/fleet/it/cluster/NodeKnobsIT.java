@@ -148,7 +148,9 @@ class NodeKnobsIT {
         Map<String, Double> m = NodeMetrics.get(quiet.url());
         assertThat(m).containsEntry("fleet_engine_reconcile_count_total", 0.0).containsEntry("fleet_engine_disabled", 1.0)
                 .containsEntry("fleet_engine_leader", 0.0);
-        log("disable_engine: idle.service unscheduled, 0 passes; registration TTL 20 s from agent_ttl");
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(quiet.dataDir().resolve("node.log"))
+                .contains("has disable_engine: nothing is scheduled or moved while it leads"));
+        log("disable_engine: idle.service unscheduled, 0 passes, the leader warns; registration TTL 20 s from agent_ttl");
     }
 
     @Test
