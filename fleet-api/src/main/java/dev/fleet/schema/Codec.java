@@ -484,22 +484,27 @@ public final class Codec {
      * present {@code agentPort} must be 1..65535.
      */
     public static Presence readRegistration(String json, String id) {
-        return readPresence(json, id);
+        return readPresence(json, id, 30);
+    }
+
+    /** {@link #readRegistration(String, String)}, with {@code defaultTtl} seconds when the body has no {@code ttl}. */
+    public static Presence readRegistration(String json, String id, long defaultTtl) {
+        return readPresence(json, id, defaultTtl);
     }
 
     /** A presence as the registry stores it. */
     public static Presence readStoredPresence(String json) {
-        return readPresence(json, null);
+        return readPresence(json, null, 30);
     }
 
-    private static Presence readPresence(String json, String machineId) {
+    private static Presence readPresence(String json, String machineId, long defaultTtl) {
         try (In in = new In(json)) {
             in.expectObject(in.next(), "expected a JSON object");
             String id = machineId;
             String ip = null;
             String version = null;
             String session = null;
-            long ttl = 30;
+            long ttl = defaultTtl;
             int agentPort = 0;
             Map<String, String> md = Map.of();
             for (String key; (key = in.key()) != null; ) {

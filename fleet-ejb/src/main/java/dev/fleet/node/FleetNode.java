@@ -53,7 +53,13 @@ public class FleetNode {
         // presences expire and move units onto the machines that happen to be left (a unit ran twice once).
         Thread hook = new Thread(() -> stopping = true, "fleet-node-stopping");
         Runtime.getRuntime().addShutdownHook(hook);
-        settings = NodeSettings.fromSystemProperties();
+        try {
+            settings = NodeSettings.fromSystemProperties();
+        } catch (IllegalArgumentException e) { // bin/fleet-node validates first; this is for -D properties set by hand
+            System.err.println("fleet-node: " + e.getMessage());
+            throw e;
+        }
+        LOG.info("fleet node " + settings.name() + ": " + settings.tuning().describe());
         ClusterFile clusterFile = new ClusterFile(settings.dataDir());
         try {
             Map<String, InetSocketAddress> members = clusterFile.read().orElse(null);

@@ -11,11 +11,13 @@ import java.util.Properties;
 
 /**
  * A node's settings, read from {@code fleet.*} system properties (bin/fleet-node sets them from its
- * asadmin-style options). Defaults give the embedded single-member cluster on 127.0.0.1.
+ * asadmin-style options). Defaults give the embedded single-member cluster on 127.0.0.1. {@code tuning}: fleet's
+ * knobs ({@code engine_reconcile_interval}, {@code disable_engine}, {@code token_limit}, {@code agent_ttl}), see
+ * {@link NodeTuning}.
  */
 public record NodeSettings(String name, String httpHost, int httpPort, String raftHost, int raftPort,
                            Map<String, InetSocketAddress> members, Path dataDir, URI join,
-                           long maxLogSize, int historyCapacity, Duration requestTimeout) {
+                           long maxLogSize, int historyCapacity, Duration requestTimeout, NodeTuning tuning) {
 
     public static final String DEFAULT_NAME = "node1";
     public static final int DEFAULT_HTTP_PORT = 4001;
@@ -41,7 +43,8 @@ public record NodeSettings(String name, String httpHost, int httpPort, String ra
                 join.isBlank() ? null : URI.create(join),
                 longProp(p, "fleet.raft.maxLogSize", RaftConfig.DEFAULT_MAX_LOG_SIZE),
                 (int) longProp(p, "fleet.store.history", 1000),
-                Duration.ofMillis(longProp(p, "fleet.request.timeoutMillis", 5000)));
+                Duration.ofMillis(longProp(p, "fleet.request.timeoutMillis", 5000)),
+                NodeTuning.fromSystemProperties(p));
     }
 
     /** The documented default: $XDG_DATA_HOME/fleet/NAME, else ~/.local/share/fleet/NAME. */

@@ -26,7 +26,9 @@ public class MetricsResource {
         EngineMetrics m = engine.metrics();
         var store = node.store();
         StringBuilder b = new StringBuilder();
-        line(b, "fleet_engine_leader", store.isLeader() ? 1 : 0);
+        // with disable_engine the RAFT leader runs no passes: it is not the engine leader
+        line(b, "fleet_engine_leader", store.isLeader() && engine.enabled() ? 1 : 0);
+        line(b, "fleet_engine_disabled", engine.enabled() ? 0 : 1);
         line(b, "fleet_engine_leader_start_time", m.leaderSinceMillis() / 1000.0);
         line(b, "fleet_engine_reconcile_count_total", m.passes());
         line(b, "fleet_engine_reconcile_failure_count_total{reason=\"conflict\"}", m.conflicts());

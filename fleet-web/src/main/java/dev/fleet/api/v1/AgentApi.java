@@ -29,10 +29,20 @@ public final class AgentApi {
     static final long MIN_TTL = 1;
     static final long MAX_TTL = 3600;
 
+    /** The TTL of a registration that gives none, unless the node's {@code agent_ttl} says otherwise. */
+    public static final long DEFAULT_TTL = 30;
+
     private final Registry registry;
+    private final long defaultTtl;
 
     public AgentApi(Registry registry) {
+        this(registry, DEFAULT_TTL);
+    }
+
+    /** {@code defaultTtlSeconds}: the TTL of a registration without {@code ttl} (the node's {@code agent_ttl}). */
+    public AgentApi(Registry registry, long defaultTtlSeconds) {
         this.registry = registry;
+        this.defaultTtl = defaultTtlSeconds;
     }
 
     /** PUT machines/{id}: register, or refresh this agent's registration (heartbeat). */
@@ -40,7 +50,7 @@ public final class AgentApi {
         if (!MACHINE_ID.matcher(machineId).matches()) {
             return ApiResponse.error(400, "invalid machine ID");
         }
-        Presence p = Codec.readRegistration(req.text(), machineId);
+        Presence p = Codec.readRegistration(req.text(), machineId, defaultTtl);
         if (p.session() == null || p.session().isEmpty() || p.session().length() > 128) {
             return ApiResponse.error(400, "session is required (1 to 128 characters)");
         }

@@ -93,6 +93,6 @@ public class AgentResource {
     }
 
     private AgentApi agent() {
-        return new AgentApi(node.registry());
+        return new AgentApi(node.registry(), node.settings().tuning().agentTtl().toSeconds());
     }
 }

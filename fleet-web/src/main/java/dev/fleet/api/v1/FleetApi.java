@@ -35,11 +35,21 @@ public final class FleetApi {
 
     private final Registry registry;
     private final Runnable onUnitsChanged;
+    private final int tokenLimit;
 
-    /** {@code onUnitsChanged} runs after a successful write (to wake the engine early). */
+    /** {@code onUnitsChanged} runs after a successful write (to wake the engine early); pages of 100. */
     public FleetApi(Registry registry, Runnable onUnitsChanged) {
+        this(registry, onUnitsChanged, PageToken.LIMIT);
+    }
+
+    /** As above, with pages of {@code tokenLimit} items (fleet's {@code token_limit}). */
+    public FleetApi(Registry registry, Runnable onUnitsChanged, int tokenLimit) {
+        if (tokenLimit < 1 || tokenLimit > 0xFFFF) {
+            throw new IllegalArgumentException("token limit " + tokenLimit + " does not fit a page token (1..65535)");
+        }
         this.registry = registry;
         this.onUnitsChanged = onUnitsChanged;
+        this.tokenLimit = tokenLimit;
     }
 
     /** True if the path is one of ours (the resource answers everything else with 404). */
@@ -121,7 +131,7 @@ public final class FleetApi {
     private ApiResponse listUnits(ApiRequest req) {
         PageToken page;
         try {
-            page = PageToken.fromQuery(req.query().get("nextPageToken"));
+            page = PageToken.fromQuery(req.query().get("nextPageToken"), tokenLimit);
         } catch (PageToken.Invalid e) {
             return ApiResponse.error(400, e.getMessage());
         }
@@ -230,7 +240,7 @@ public final class FleetApi {
     private ApiResponse listStates(ApiRequest req) {
         PageToken page;
         try {
-            page = PageToken.fromQuery(req.query().get("nextPageToken"));
+            page = PageToken.fromQuery(req.query().get("nextPageToken"), tokenLimit);
         } catch (PageToken.Invalid e) {
             return ApiResponse.error(400, e.getMessage());
         }
@@ -252,7 +262,7 @@ public final class FleetApi {
     private ApiResponse listMachines(ApiRequest req) {
         PageToken page;
         try {
-            page = PageToken.fromQuery(req.query().get("nextPageToken"));
+            page = PageToken.fromQuery(req.query().get("nextPageToken"), tokenLimit);
         } catch (PageToken.Invalid e) {
             return ApiResponse.error(400, e.getMessage());
         }

@@ -119,7 +119,7 @@ public class FleetV1Resource {
     private FleetApi api() {
         FleetApi a = api;
         if (a == null) {
-            a = new FleetApi(node.registry(), engine::nudge);
+            a = new FleetApi(node.registry(), engine::nudge, node.settings().tuning().tokenLimit());
             api = a;
         }
         return a;

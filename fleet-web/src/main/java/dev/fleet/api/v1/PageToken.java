@@ -6,9 +6,11 @@ import java.util.List;
 
 /**
  * fleet's paging token: URL-safe base64 of two little-endian uint16 values (limit, page); page 1 is implied
- * without a token. Example: limit 100, page 2 = {@code ZAACAA==}.
+ * without a token. Example: limit 100, page 2 = {@code ZAACAA==}. The limit is the node's {@code token_limit}
+ * (100 unless configured); a token with another limit is refused, as fleet does.
  */
 public record PageToken(int limit, int page) {
+    /** fleet's default {@code token_limit}. */
     public static final int LIMIT = 100;
 
     public String encode() {
@@ -22,10 +24,15 @@ public record PageToken(int limit, int page) {
         }
     }
 
-    /** The requested page from the query's nextPageToken values (none = page 1). */
+    /** The requested page from the query's nextPageToken values (none = page 1), at the default limit. */
     static PageToken fromQuery(List<String> values) throws Invalid {
+        return fromQuery(values, LIMIT);
+    }
+
+    /** The requested page from the query's nextPageToken values (none = page 1), for a server whose limit is {@code limit}. */
+    static PageToken fromQuery(List<String> values, int limit) throws Invalid {
         if (values == null || values.isEmpty()) {
-            return new PageToken(LIMIT, 1);
+            return new PageToken(limit, 1);
         }
         if (values.size() > 1) {
             throw new Invalid("too many values for page token");
@@ -37,8 +44,8 @@ public record PageToken(int limit, int page) {
             throw new Invalid("invalid page token: " + e.getMessage());
         }
         PageToken t = new PageToken(decoded.limit(), decoded.page());
-        if (t.limit != LIMIT) {
-            throw new Invalid("token limit must be " + LIMIT);
+        if (t.limit != limit) {
+            throw new Invalid("token limit must be " + limit);
         }
         if (t.page == 0) {
             throw new Invalid("token page must be greater than zero");

@@ -86,6 +86,17 @@ class AgentApiTest {
     }
 
     @Test
+    void aRegistrationWithoutTtlTakesTheNodesAgentTtl() {
+        assertThat(register("m1", "{\"session\":\"s\"}").status()).isEqualTo(201);
+        assertThat(registry.machineRecord("m1").orElseThrow().ttlSeconds()).isEqualTo(30);
+        AgentApi configured = new AgentApi(registry, 7);
+        assertThat(configured.register("m2", body("{\"session\":\"s\"}")).status()).isEqualTo(201);
+        assertThat(registry.machineRecord("m2").orElseThrow().ttlSeconds()).isEqualTo(7);
+        assertThat(configured.register("m3", body("{\"session\":\"s\",\"ttl\":12}")).status()).isEqualTo(201);
+        assertThat(registry.machineRecord("m3").orElseThrow().ttlSeconds()).isEqualTo(12);
+    }
+
+    @Test
     void resultAndInvocationIdAreStoredAndShownInApiV1() {
         register("m1", "{\"session\":\"s\",\"ttl\":30}");
         String hash = "1c6fb6f3684bafb0c173d8b8b957ceff031180c1";

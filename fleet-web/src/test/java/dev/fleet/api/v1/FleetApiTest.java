@@ -160,6 +160,30 @@ class FleetApiTest {
     }
 
     @Test
+    void aConfiguredTokenLimitSetsThePageSizeAndTheTokenCheck() {
+        FleetApi small = new FleetApi(registry, () -> { }, 3);
+        for (int i = 0; i < 7; i++) {
+            put(String.format("u%03d.service", i), "{\"options\":" + SLEEP_OPTIONS + "}");
+        }
+        List<Integer> sizes = new ArrayList<>();
+        String token = null;
+        do {
+            String q = token == null ? "" : "?nextPageToken=" + token;
+            JsonObject page = json(small.handle(new ApiRequest("GET", "/fleet/v1/units", q.isEmpty() ? null : q.substring(1),
+                    List.of(), null)));
+            sizes.add(page.getJsonArray("units").size());
+            token = page.containsKey("nextPageToken") ? page.getString("nextPageToken") : null;
+        } while (token != null);
+        assertThat(sizes).containsExactly(3, 3, 1);
+        assertThat(dev.fleet.schema.PageTokens.decode(json(small.handle(new ApiRequest("GET", "/fleet/v1/units", null,
+                List.of(), null))).getString("nextPageToken"))).isEqualTo(new dev.fleet.schema.PageTokens.Token(3, 2));
+        ApiResponse r = small.handle(new ApiRequest("GET", "/fleet/v1/machines", "nextPageToken=ZAACAA==", List.of(), null));
+        assertError(r, 400, "token limit must be 3");
+        assertError(call("GET", "/fleet/v1/units?nextPageToken=" + dev.fleet.schema.PageTokens.encode(3, 2)), 400,
+                "token limit must be 100");
+    }
+
+    @Test
     void badPageTokens() {
         assertError(call("GET", "/fleet/v1/units?nextPageToken=EwBMLg=="), 400, "token limit must be 100");
         assertError(call("GET", "/fleet/v1/units?nextPageToken=ZAAAAA=="), 400, "token page must be greater than zero");
