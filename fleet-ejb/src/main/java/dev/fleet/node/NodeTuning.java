@@ -1,12 +1,13 @@
 package dev.fleet.node;
 
+import dev.fleet.model.FleetConf;
+
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -91,7 +92,6 @@ public record NodeTuning(Duration reconcileInterval, boolean disableEngine, int 
         }
     }
 
-    private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
     private static final Pattern FLOAT = Pattern.compile("\\d+(\\.\\d*)?|\\.\\d+");
 
     /**
@@ -102,21 +102,11 @@ public record NodeTuning(Duration reconcileInterval, boolean disableEngine, int 
      * @throws Invalid for a line that is not {@code key=value}
      */
     public static Map<String, String> parseIni(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        int lineNo = 0;
-        for (String raw : text.split("\r?\n", -1)) {
-            lineNo++;
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";") || line.startsWith("[")) {
-                continue;
-            }
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                throw new Invalid("line " + lineNo + ": expected key=value, got '" + line + "'");
-            }
-            out.put(line.substring(0, eq).strip().toLowerCase(Locale.ROOT), unquote(line.substring(eq + 1).strip()));
+        try {
+            return FleetConf.parse(text);
+        } catch (FleetConf.Invalid e) {
+            throw new Invalid(e.getMessage());
         }
-        return out;
     }
 
     /** The set, non-empty {@code FLEET_*} variables of our keys, by key. */
@@ -200,13 +190,12 @@ public record NodeTuning(Duration reconcileInterval, boolean disableEngine, int 
         return Duration.ofMillis(s.movePointRight(3).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
     }
 
-    /** Go's strconv.ParseBool: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False. */
     static boolean bool(String key, String raw) {
-        return switch (raw.strip()) {
-            case "1", "t", "T", "TRUE", "true", "True" -> true;
-            case "0", "f", "F", "FALSE", "false", "False" -> false;
-            default -> throw new Invalid(key + " '" + raw + "' is not a boolean (true or false)");
-        };
+        try {
+            return FleetConf.bool(key, raw);
+        } catch (FleetConf.Invalid e) {
+            throw new Invalid(e.getMessage());
+        }
     }
 
     static int tokenLimit(String raw) {
@@ -228,27 +217,12 @@ public record NodeTuning(Duration reconcileInterval, boolean disableEngine, int 
         String key = Key.AGENT_TTL.key;
         String v = raw.strip();
         Duration d;
-        if (v.matches("\\d+")) {
-            d = v.length() > 7 ? MAX_AGENT_TTL.plusSeconds(1) : Duration.ofSeconds(Long.parseLong(v));
-        } else if (v.matches("(" + GO_DURATION.pattern() + ")+") && v.length() <= 32) {
-            Matcher m = GO_DURATION.matcher(v);
-            BigDecimal nanos = BigDecimal.ZERO;
-            while (m.find()) {
-                long unit = switch (m.group(2)) {
-                    case "ns" -> 1L;
-                    case "us", "µs" -> 1_000L;
-                    case "ms" -> 1_000_000L;
-                    case "s" -> 1_000_000_000L;
-                    case "m" -> 60_000_000_000L;
-                    default -> 3_600_000_000_000L;
-                };
-                nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit)));
+        try {
+            d = FleetConf.duration(key, v);
+        } catch (FleetConf.Invalid e) {
+            if (e.getMessage().endsWith("too long")) {
+                throw new Invalid(key + " " + v + " is outside 1s..1h");
             }
-            if (nanos.compareTo(BigDecimal.valueOf(MAX_AGENT_TTL.toNanos() + 1)) > 0) {
-                nanos = BigDecimal.valueOf(MAX_AGENT_TTL.toNanos() + 1_000_000_000L);
-            }
-            d = Duration.ofNanos(nanos.setScale(0, java.math.RoundingMode.DOWN).longValueExact());
-        } else {
             throw new Invalid(key + " '" + raw + "' is not a duration (e.g. 30s, 1m30s, or seconds)");
         }
         if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(MAX_AGENT_TTL) > 0) {
@@ -263,12 +237,5 @@ public record NodeTuning(Duration reconcileInterval, boolean disableEngine, int 
     /** {@code 1}, {@code 0.5}, {@code 2.25}: seconds without trailing zeros. */
     static String seconds(Duration d) {
         return BigDecimal.valueOf(d.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString();
-    }
-
-    private static String unquote(String s) {
-        if (s.length() >= 2 && ((s.startsWith("\"") && s.endsWith("\"")) || (s.startsWith("'") && s.endsWith("'")))) {
-            return s.substring(1, s.length() - 1);
-        }
-        return s;
     }
 }

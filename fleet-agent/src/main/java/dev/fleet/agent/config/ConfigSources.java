@@ -1,5 +1,7 @@
 package dev.fleet.agent.config;
 
+import dev.fleet.model.FleetConf;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -48,7 +49,6 @@ public final class ConfigSources {
         return Map.copyOf(m);
     }
 
-    private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
 
     private ConfigSources() {
@@ -56,21 +56,11 @@ public final class ConfigSources {
 
     /** Parses fleet.conf: {@code key=value} lines, {@code #}/{@code ;} comments, optional double or single quotes, an optional {@code [section]} ignored. */
     public static Map<String, String> parseFile(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        int lineNo = 0;
-        for (String raw : text.split("\r?\n", -1)) {
-            lineNo++;
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";") || line.startsWith("[")) {
-                continue;
-            }
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                throw new ConfigException("line " + lineNo + ": expected key=value, got '" + line + "'");
-            }
-            out.put(line.substring(0, eq).strip().toLowerCase(Locale.ROOT), unquote(line.substring(eq + 1).strip()));
+        try {
+            return FleetConf.parse(text);
+        } catch (FleetConf.Invalid e) {
+            throw new ConfigException(e.getMessage());
         }
-        return out;
     }
 
     /** The {@code FLEET_*} variables for the known keys, by key. */
@@ -233,37 +223,20 @@ public final class ConfigSources {
 
     /** A Go duration ({@code 30s}, {@code 1m30s}, {@code 500ms}) or plain seconds. */
     public static Duration duration(String key, String value) {
-        String v = value.strip();
-        if (v.matches("\\d+")) {
-            return Duration.ofSeconds(Long.parseLong(v));
+        try {
+            return FleetConf.duration(key, value);
+        } catch (FleetConf.Invalid e) {
+            throw new ConfigException(e.getMessage());
         }
-        if (v.matches("(" + GO_DURATION.pattern() + ")+")) {
-            Matcher m = GO_DURATION.matcher(v);
-            long nanos = 0;
-            while (m.find()) {
-                double n = Double.parseDouble(m.group(1));
-                nanos += (long) (n * switch (m.group(2)) {
-                    case "ns" -> 1L;
-                    case "us", "µs" -> 1_000L;
-                    case "ms" -> 1_000_000L;
-                    case "s" -> 1_000_000_000L;
-                    case "m" -> 60_000_000_000L;
-                    default -> 3_600_000_000_000L;
-                });
-            }
-            return Duration.ofNanos(nanos);
-        }
-        throw new ConfigException(key + " '" + value + "' is not a duration (e.g. 30s, 1m30s, 500ms)");
     }
 
-    /** fleet's booleans: true/false (any case), 1/0. */
+    /** fleet's booleans (Go's: true, false, 1, 0, t, f, ...). */
     static boolean bool(String key, String value) {
-        String v = value.strip().toLowerCase(Locale.ROOT);
-        return switch (v) {
-            case "true", "1" -> true;
-            case "false", "0", "" -> false;
-            default -> throw new ConfigException(key + " '" + value + "' is not true or false");
-        };
+        try {
+            return FleetConf.bool(key, value);
+        } catch (FleetConf.Invalid e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     private static int integer(String key, String value, int min, int max) {
@@ -279,10 +252,7 @@ public final class ConfigSources {
     }
 
     private static String unquote(String s) {
-        if (s.length() >= 2 && ((s.startsWith("\"") && s.endsWith("\"")) || (s.startsWith("'") && s.endsWith("'")))) {
-            return s.substring(1, s.length() - 1);
-        }
-        return s;
+        return FleetConf.unquote(s);
     }
 
     /** A configuration value or file is wrong; the message says which and why. */

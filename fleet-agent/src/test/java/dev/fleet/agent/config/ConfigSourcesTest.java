@@ -46,7 +46,7 @@ class ConfigSourcesTest {
         assertThat(ConfigSources.duration("t", "1h2m3s")).isEqualTo(Duration.ofSeconds(3723));
         assertThat(ConfigSources.duration("t", "1.5s")).isEqualTo(Duration.ofMillis(1500));
         assertThat(ConfigSources.duration("t", "42")).isEqualTo(Duration.ofSeconds(42));
-        assertThatThrownBy(() -> ConfigSources.duration("agent_ttl", "soon")).hasMessage("agent_ttl 'soon' is not a duration (e.g. 30s, 1m30s, 500ms)");
+        assertThatThrownBy(() -> ConfigSources.duration("agent_ttl", "soon")).hasMessage("agent_ttl 'soon' is not a duration (e.g. 30s, 1m30s, 500ms, or seconds)");
         assertThatThrownBy(() -> ConfigSources.duration("agent_ttl", "5s5")).isInstanceOf(ConfigException.class);
     }
 
@@ -112,6 +112,6 @@ class ConfigSourcesTest {
         assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "systemd_user", "true")))
                 .hasMessageContaining("XDG_RUNTIME_DIR");
         assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "systemd_user", "yes-please")))
-                .hasMessageContaining("systemd_user 'yes-please' is not true or false");
+                .hasMessageContaining("systemd_user 'yes-please' is not a boolean (true or false)");
     }
 }
