@@ -29,7 +29,8 @@ import static org.awaitility.Awaitility.await;
  * Agents configured the way fleet users configured fleetd: one from a fleet.conf written for fleet v1.0
  * ({@code etcd_servers} as a list, single-quoted metadata, an IPv6 {@code public_ip}, keys this agent does not act
  * on), one with no public IP at all, which takes the address of its default route's interface as fleet did, so that
- * status and journal through the control plane work without configuring anything.
+ * status and journal through the control plane work without configuring anything (the test gives that machine the
+ * default route a real machine has).
  */
 class AgentConfigurationIT {
 
@@ -58,7 +59,9 @@ class AgentConfigurationIT {
                 """.formatted(c.endpoints().stream().map(u -> "\"" + u + "\"").collect(Collectors.joining(",")), v6));
         install(c, m1, "");
 
-        // m2: endpoint and TTL only; no public IP anywhere
+        // m2: endpoint and TTL only; no public IP anywhere. A default route, as a real machine has (test machines have
+        // none: nothing leaves their /24), via the host: the agent takes its public IP from that route's interface
+        check(m2.exec("ip", "route", "add", "default", "via", c.network().hostAddress(), "dev", "host0"));
         install(c, m2, " --endpoint=" + endpoints + " --agent-ttl=5s");
 
         await().atMost(Duration.ofSeconds(60)).until(() -> machine(api, m1.machineId()).isPresent()
