@@ -1,6 +1,7 @@
 package dev.fleet.node;
 
 import dev.fleet.store.raft.RaftConfig;
+import dev.fleet.store.raft.RaftTls;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -13,11 +14,13 @@ import java.util.Properties;
  * A node's settings, read from {@code fleet.*} system properties (bin/fleet-node sets them from its
  * asadmin-style options). Defaults give the embedded single-member cluster on 127.0.0.1. {@code tuning}: fleet's
  * knobs ({@code engine_reconcile_interval}, {@code disable_engine}, {@code token_limit}, {@code agent_ttl}), see
- * {@link NodeTuning}.
+ * {@link NodeTuning}. {@code raftTls}: mutual TLS on the RAFT channel, from {@code fleet.raft.tls.keystore},
+ * {@code fleet.raft.tls.truststore} (PKCS#12) and {@code fleet.raft.tls.passwordFile} (null: plain TCP).
  */
 public record NodeSettings(String name, String httpHost, int httpPort, String raftHost, int raftPort,
                            Map<String, InetSocketAddress> members, Path dataDir, URI join,
-                           long maxLogSize, int historyCapacity, Duration requestTimeout, NodeTuning tuning) {
+                           long maxLogSize, int historyCapacity, Duration requestTimeout, NodeTuning tuning,
+                           RaftTls raftTls) {
 
     public static final String DEFAULT_NAME = "node1";
     public static final int DEFAULT_HTTP_PORT = 4001;
@@ -44,7 +47,28 @@ public record NodeSettings(String name, String httpHost, int httpPort, String ra
                 longProp(p, "fleet.raft.maxLogSize", RaftConfig.DEFAULT_MAX_LOG_SIZE),
                 (int) longProp(p, "fleet.store.history", 1000),
                 Duration.ofMillis(longProp(p, "fleet.request.timeoutMillis", 5000)),
-                NodeTuning.fromSystemProperties(p));
+                NodeTuning.fromSystemProperties(p), raftTls(p));
+    }
+
+    /** All three RAFT TLS properties, or none; the password is read from its file (never a command-line value). */
+    static RaftTls raftTls(Properties p) {
+        String keystore = p.getProperty("fleet.raft.tls.keystore", "");
+        String truststore = p.getProperty("fleet.raft.tls.truststore", "");
+        String passwordFile = p.getProperty("fleet.raft.tls.passwordFile", "");
+        if (keystore.isBlank() && truststore.isBlank() && passwordFile.isBlank()) {
+            return null;
+        }
+        if (keystore.isBlank() || truststore.isBlank() || passwordFile.isBlank()) {
+            throw new IllegalArgumentException("RAFT TLS needs all of fleet.raft.tls.keystore, fleet.raft.tls.truststore and "
+                    + "fleet.raft.tls.passwordFile");
+        }
+        String password;
+        try {
+            password = java.nio.file.Files.readString(Path.of(passwordFile)).strip();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("RAFT TLS: cannot read the password file " + passwordFile + ": " + e.getMessage());
+        }
+        return new RaftTls(Path.of(keystore), Path.of(truststore), password).checked();
     }
 
     /** The documented default: $XDG_DATA_HOME/fleet/NAME, else ~/.local/share/fleet/NAME. */
@@ -63,7 +87,7 @@ public record NodeSettings(String name, String httpHost, int httpPort, String ra
     }
 
     public RaftConfig raftConfig(Map<String, InetSocketAddress> clusterMembers) {
-        return new RaftConfig(name, raftHost, raftPort, clusterMembers, dataDir, maxLogSize, historyCapacity, 1000);
+        return new RaftConfig(name, raftHost, raftPort, clusterMembers, dataDir, maxLogSize, historyCapacity, 1000, raftTls);
     }
 
     private static int intProp(Properties p, String key, int def) {

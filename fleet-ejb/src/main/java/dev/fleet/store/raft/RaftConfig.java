@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * to its RAFT address, in a stable order; it must contain this member.
  */
 public record RaftConfig(String name, String bindAddress, int raftPort, Map<String, InetSocketAddress> members,
-                         Path dataDir, long maxLogSize, int historyCapacity, long joinTimeoutMillis) {
+                         Path dataDir, long maxLogSize, int historyCapacity, long joinTimeoutMillis, RaftTls tls) {
 
     public static final String STACK_RESOURCE = "fleet/raft-tcp.xml";
     public static final long DEFAULT_MAX_LOG_SIZE = 10_000;
@@ -40,6 +40,12 @@ public record RaftConfig(String name, String bindAddress, int raftPort, Map<Stri
         }
         members = Map.copyOf(members).entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
+    }
+
+    /** A member without TLS on its RAFT channel. */
+    public RaftConfig(String name, String bindAddress, int raftPort, Map<String, InetSocketAddress> members,
+                      Path dataDir, long maxLogSize, int historyCapacity, long joinTimeoutMillis) {
+        this(name, bindAddress, raftPort, members, dataDir, maxLogSize, historyCapacity, joinTimeoutMillis, null);
     }
 
     /** Directory of the RAFT log and snapshots (durable, never the temp dir). */
@@ -76,7 +82,23 @@ public record RaftConfig(String name, String bindAddress, int raftPort, Map<Stri
             m.appendReplacement(out, Matcher.quoteReplacement(xmlEscape(v)));
         }
         m.appendTail(out);
-        return new java.io.ByteArrayInputStream(out.toString().getBytes(StandardCharsets.UTF_8));
+        String xml = out.toString();
+        if (tls != null) {
+            xml = withTls(xml, tls);
+        }
+        return new java.io.ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The stack with mutual TLS on {@code <TCP>} and without {@code FD_SOCK2}, whose own plain socket (TCP port + 100)
+     * transport TLS does not cover; {@code FD_ALL3}'s heartbeats travel over the TLS transport and detect failures.
+     */
+    static String withTls(String xml, RaftTls tls) {
+        if (!xml.contains("<TCP ")) {
+            throw new IllegalStateException(STACK_RESOURCE + " has no <TCP> transport to put TLS on");
+        }
+        return xml.replaceFirst("<TCP ", Matcher.quoteReplacement("<TCP" + tls.tcpAttributes() + " "))
+                .replaceAll("(?m)^\\s*<FD_SOCK2[^>]*/>\\s*\\n", "");
     }
 
     static String initialHosts(Map<String, InetSocketAddress> members) {
