@@ -118,6 +118,8 @@ public final class FleetClient {
     private final int connectMillis;
     private final int readMillis;
     private final PrintStream debug;
+    /** TLS for https endpoints (a CA to trust, a client certificate), or null for the JDK's defaults. */
+    private volatile javax.net.ssl.SSLSocketFactory tls;
     private volatile int preferred; // read and written by the threads of a read-ahead listing too
     /** Listings whose reading started before they were asked for ({@link #readEarly}), by path; each is used once. */
     private final Map<String, CompletableFuture<List<?>>> early = new ConcurrentHashMap<>();
@@ -163,6 +165,11 @@ public final class FleetClient {
         return endpoints;
     }
 
+    /** Uses {@code ctx} (see {@link Tls#fromPem}) for every https exchange from now on. */
+    public void useTls(javax.net.ssl.SSLContext ctx) {
+        this.tls = ctx.getSocketFactory();
+    }
+
     /** The connect timeout of each exchange, as used: whole milliseconds, at least 1. */
     public Duration connectTimeout() {
         return Duration.ofMillis(connectMillis);
@@ -186,7 +193,9 @@ public final class FleetClient {
         for (int k = 0; k < all.size(); k++) {
             r.add(all.get(Math.floorMod(i + k, all.size())));
         }
-        return new FleetClient(r, Duration.ofMillis(connectMillis), Duration.ofMillis(readMillis), debug);
+        FleetClient c = new FleetClient(r, Duration.ofMillis(connectMillis), Duration.ofMillis(readMillis), debug);
+        c.tls = tls;
+        return c;
     }
 
     /**
@@ -256,7 +265,7 @@ public final class FleetClient {
             URI base = all.get(idx);
             long t0 = System.nanoTime();
             try {
-                JsonHttp.Answer a = JsonHttp.exchange(URI.create(base + path), method, jsonBody, connectMillis, readTimeoutMillis);
+                JsonHttp.Answer a = JsonHttp.exchange(URI.create(base + path), method, jsonBody, connectMillis, readTimeoutMillis, tls);
                 Response r = new Response(base, a.status(), a.body());
                 if (debug != null) {
                     debug(method + " " + base + path + " -> " + r.status() + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)"
@@ -501,7 +510,7 @@ public final class FleetClient {
             HttpURLConnection c;
             int status;
             try {
-                c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
+                c = JsonHttp.open(URI.create(base + path), tls);
                 c.setConnectTimeout(connectMillis);
                 c.setReadTimeout(follow ? 0 : Math.max(readMillis, 15_000));
                 c.setRequestProperty("Accept", "text/plain");

@@ -22,7 +22,13 @@ public final class JsonHttp {
 
     /** Sends {@code jsonBody} (null: none) with {@code method}; redirects are not followed. */
     public static Answer exchange(URI uri, String method, String jsonBody, int connectMillis, int readMillis) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        return exchange(uri, method, jsonBody, connectMillis, readMillis, null);
+    }
+
+    /** As {@link #exchange(URI, String, String, int, int)}, over TLS from {@code tls} for {@code https} (null: the JDK's). */
+    public static Answer exchange(URI uri, String method, String jsonBody, int connectMillis, int readMillis,
+                                  javax.net.ssl.SSLSocketFactory tls) throws IOException {
+        HttpURLConnection c = open(uri, tls);
         c.setConnectTimeout(connectMillis);
         c.setReadTimeout(readMillis);
         c.setInstanceFollowRedirects(false);
@@ -46,5 +52,14 @@ public final class JsonHttp {
             }
         }
         return new Answer(status, body);
+    }
+
+    /** A connection to {@code uri}; an https one uses {@code tls}'s sockets when given. */
+    public static HttpURLConnection open(URI uri, javax.net.ssl.SSLSocketFactory tls) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        if (tls != null && c instanceof javax.net.ssl.HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls);
+        }
+        return c;
     }
 }

@@ -30,15 +30,19 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
     static Optional<EarlyListing> plan(String[] args, Map<String, String> env) {
         String verb = Fleetctl.verbNamedIn(args); // the same reading of the arguments that builds the command line
         List<String> paths = verb == null ? null : READS.get(verb);
-        // never with --tunnel: the reads must wait for the tunnel, and go through it
-        if (paths == null || !env.getOrDefault("FLEETCTL_DEBUG", "").isEmpty() || !env.getOrDefault("FLEETCTL_TUNNEL", "").isEmpty()) {
+        // never with --tunnel (the reads must wait for the tunnel, and go through it), nor with TLS files (the reads
+        // need them: https is read by the client that has them)
+        if (paths == null || !env.getOrDefault("FLEETCTL_DEBUG", "").isEmpty() || !env.getOrDefault("FLEETCTL_TUNNEL", "").isEmpty()
+                || !(env.getOrDefault("FLEETCTL_CA_FILE", "") + env.getOrDefault("FLEETCTL_CERT_FILE", "")
+                        + env.getOrDefault("FLEETCTL_KEY_FILE", "")).isEmpty()) {
             return Optional.empty();
         }
         String endpoints = env.getOrDefault("FLEETCTL_ENDPOINT", DEFAULT_ENDPOINT);
         String timeout = env.getOrDefault("FLEETCTL_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.startsWith("--debug") || a.startsWith("--tunnel") || a.equals("--")) {
+            if (a.startsWith("--debug") || a.startsWith("--tunnel") || a.equals("--") || a.startsWith("--ca-file")
+                    || a.startsWith("--cert-file") || a.startsWith("--key-file") || a.startsWith("--etcd-")) {
                 return Optional.empty();
             } else if (a.equals("--endpoint") || a.equals("--request-timeout")) {
                 if (++i >= args.length) {

@@ -127,11 +127,11 @@ public final class Fleetctl implements Callable<Integer> {
                 "STRICT_HOST_KEY_CHECKING", "true")
                 .description("verify host keys: ask about unknown hosts, refuse changed keys (default ${DEFAULT-VALUE})").build());
         spec.addOption(global(Verb.option(String.class, () -> caFile, v -> caFile = v, "--ca-file"), "CA_FILE", "")
-                .paramLabel("FILE").description("TLS: CA certificates of the API (not supported yet)").build());
+                .paramLabel("FILE").description("TLS: PEM CA certificates that sign the nodes' certificates").build());
         spec.addOption(global(Verb.option(String.class, () -> certFile, v -> certFile = v, "--cert-file"), "CERT_FILE", "")
-                .paramLabel("FILE").description("TLS: client certificate (not supported yet)").build());
+                .paramLabel("FILE").description("TLS: this client's PEM certificate").build());
         spec.addOption(global(Verb.option(String.class, () -> keyFile, v -> keyFile = v, "--key-file"), "KEY_FILE", "")
-                .paramLabel("FILE").description("TLS: client key (not supported yet)").build());
+                .paramLabel("FILE").description("TLS: this client's PEM (PKCS#8) key").build());
         spec.addOption(Verb.option(String.class, () -> experimentalApi, v -> experimentalApi = v, "--experimental-api")
                 .scopeType(ScopeType.INHERIT).arity("0..1").fallbackValue("true").hidden(true).build());
         spec.addOption(Verb.option(String.class, () -> etcdKeyFile, v -> etcdKeyFile = v, "--etcd-keyfile")
@@ -217,11 +217,26 @@ public final class Fleetctl implements Callable<Integer> {
             if (!(requestTimeout > 0)) {
                 throw new Fail(EXIT_USAGE, "--request-timeout must be greater than zero");
             }
-            if (given(caFile) || given(certFile) || given(keyFile) || given(etcdKeyFile) || given(etcdCertFile) || given(etcdCaFile)) {
-                throw new Fail(EXIT_FAILURE, "Unable to initialize client: TLS client certificates are not supported yet"
-                        + " (--ca-file, --cert-file, --key-file)");
-            }
             Duration timeout = requestTimeout(requestTimeout);
+            String ca = given(caFile) ? caFile : etcdCaFile;
+            String cert = given(certFile) ? certFile : etcdCertFile;
+            String key = given(keyFile) ? keyFile : etcdKeyFile;
+            if (given(ca) || given(cert) || given(key)) { // the TLS classes are loaded by the runs that use them only
+                javax.net.ssl.SSLContext tls;
+                try {
+                    tls = dev.fleet.client.Tls.fromPem(given(ca) ? java.nio.file.Path.of(ca) : null,
+                            given(cert) ? java.nio.file.Path.of(cert) : null, given(key) ? java.nio.file.Path.of(key) : null);
+                } catch (IllegalArgumentException e) {
+                    throw new Fail(EXIT_FAILURE, "Unable to initialize client: " + e.getMessage());
+                }
+                if (given(tunnel) && !tunnel.isBlank()) {
+                    tunnelProcess = Tunnel.open(ssh(), eps);
+                    eps = tunnelProcess.endpoints();
+                }
+                client = newClient(eps, timeout, debug ? err : null);
+                client.useTls(tls);
+                return client;
+            }
             if (given(tunnel) && !tunnel.isBlank()) { // the SSH classes are loaded by the runs that use them only
                 tunnelProcess = Tunnel.open(ssh(), eps);
                 client = newClient(tunnelProcess.endpoints(), timeout, debug ? err : null);

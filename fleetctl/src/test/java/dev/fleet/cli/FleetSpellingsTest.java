@@ -123,7 +123,7 @@ class FleetSpellingsTest {
         assertThat(err).isEqualTo("Flag --etcd-keyfile has been deprecated, use --key-file instead.\n"
                 + "Flag --etcd-certfile has been deprecated, use --cert-file instead.\n"
                 + "Flag --etcd-cafile has been deprecated, use --ca-file instead.\n"
-                + "Unable to initialize client: TLS client certificates are not supported yet (--ca-file, --cert-file, --key-file)\n");
+                + "Unable to initialize client: cannot read /a: /a\n");
     }
 
     @Test
@@ -138,11 +138,13 @@ class FleetSpellingsTest {
     }
 
     @Test
-    void tlsFilesAndUnixSocketsAreClearErrors() {
-        for (String f : new String[] {"--ca-file=/etc/ca.pem", "--cert-file=/c.pem", "--key-file=/k.pem"}) {
+    void tlsFilesItCannotUseAndUnixSocketsAreClearErrors() {
+        assertThat(run("--ca-file=/nonexistent/ca.pem", "list-units")).isEqualTo(1);
+        assertThat(err).isEqualTo("Unable to initialize client: cannot read /nonexistent/ca.pem: /nonexistent/ca.pem\n");
+        for (String f : new String[] {"--cert-file=/c.pem", "--key-file=/k.pem"}) {
             assertThat(run(f, "list-units")).as(f).isEqualTo(1);
-            assertThat(err).as(f).isEqualTo("Unable to initialize client: TLS client certificates are not supported yet"
-                    + " (--ca-file, --cert-file, --key-file)\n");
+            assertThat(err).as(f).isEqualTo("Unable to initialize client: a client certificate needs its key and a key its"
+                    + " certificate (--cert-file and --key-file)\n");
         }
         assertThat(runRaw("--endpoint=unix:///var/run/fleet.sock", "list-units")).isEqualTo(1);
         assertThat(err).isEqualTo("Unable to initialize client: unix socket endpoints are not supported (unix:///var/run/fleet.sock):"
