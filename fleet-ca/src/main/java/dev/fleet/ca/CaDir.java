@@ -40,7 +40,10 @@ public final class CaDir {
     public static final String KEY_ALIAS = "fleet";
     /** The CA's alias in every truststore. */
     public static final String CA_ALIAS = "fleet-ca";
+    /** JKS: the Payara listener's ssl.trust-store takes JKS or NSS only. */
     public static final String TRUSTSTORE = "truststore.jks";
+    /** PKCS#12: the RAFT channel's TLS (fleet.raft.tls.truststore) opens its truststore as PKCS12. */
+    public static final String TRUSTSTORE_P12 = "truststore.p12";
     private static final String INDEX_HEADER = "# kind\tname\tsubject\tserial\tnot_after\tfile\n";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -117,8 +120,8 @@ public final class CaDir {
         Path caCopy = out.resolve(CA_CERT);
         writePublic(caCopy, Pem.certificate(ca));
         files.add(caCopy);
-        // the Java side (Payara's listener, JGroups' TLS, the agent): a PKCS#12 keystore and a JKS truststore (the
-        // listener's trust-store takes JKS or NSS only), one generated password for both
+        // the Java side (Payara's listener, JGroups' TLS, the agent): a PKCS#12 keystore, the CA as a JKS truststore
+        // (the listener's trust-store takes JKS or NSS only) and as a PKCS#12 one (RAFT's TLS), one password for all
         char[] password = password();
         Path passFile = out.resolve(name + ".pass");
         writePrivate(passFile, new String(password));
@@ -135,6 +138,12 @@ public final class CaDir {
         Path trustFile = out.resolve(TRUSTSTORE);
         writePublic(trustFile, store(trust, password));
         files.add(trustFile);
+        KeyStore trustP12 = KeyStore.getInstance("PKCS12");
+        trustP12.load(null, null);
+        trustP12.setCertificateEntry(CA_ALIAS, ca);
+        Path trustP12File = out.resolve(TRUSTSTORE_P12);
+        writePublic(trustP12File, store(trustP12, password));
+        files.add(trustP12File);
         appendIndex(request.kind().name(), name, cert.getSubjectX500Principal().getName(), cert.getSerialNumber().toString(16),
                 cert.getNotAfter().toInstant(), certFile.toString());
         return new Issued(cert, out, files);

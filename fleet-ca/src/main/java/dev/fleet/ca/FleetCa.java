@@ -93,7 +93,7 @@ public final class FleetCa implements Callable<Integer> {
     }
 
     @Command(name = "issue", mixinStandardHelpOptions = true,
-            description = "Issues a certificate and key (PEM, PKCS#8) signed by the CA, a PKCS#12 keystore, a JKS truststore and their password file.")
+            description = "Issues a certificate and key (PEM, PKCS#8) signed by the CA, a PKCS#12 keystore, the CA as JKS and PKCS#12 truststores, and their password file.")
     static final class Issue extends Base {
         @Option(names = "--kind", required = true, paramLabel = "node|agent|client", description = "What the certificate is for.")
         String kind;

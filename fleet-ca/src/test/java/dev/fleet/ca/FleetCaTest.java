@@ -128,6 +128,14 @@ class FleetCaTest {
         }
         assertThat(trust.getCertificate(CaDir.CA_ALIAS)).isEqualTo(ca);
         assertThat(trust.size()).isEqualTo(1);
+        // as the RAFT channel's TLS opens it (fleet.raft.tls.truststore: PKCS12, the password file stripped)
+        KeyStore trustP12 = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(out.resolve(CaDir.TRUSTSTORE_P12))) {
+            trustP12.load(in, Files.readString(out.resolve("n1.pass")).strip().toCharArray());
+        }
+        assertThat(trustP12.getCertificate(CaDir.CA_ALIAS)).isEqualTo(ca);
+        assertThat(trustP12.size()).isEqualTo(1);
+        assertThat(trustP12.isCertificateEntry(CaDir.CA_ALIAS)).isTrue();
     }
 
     @Test
