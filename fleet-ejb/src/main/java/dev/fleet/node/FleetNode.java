@@ -60,6 +60,8 @@ public class FleetNode {
             throw e;
         }
         LOG.info("fleet node " + settings.name() + ": " + settings.tuning().describe());
+        LOG.info("fleet node " + settings.name() + ": RAFT channel: " + (settings.raftTls() == null ? "plain TCP"
+                : "mutual TLS (" + settings.raftTls().keystore() + ", CA from " + settings.raftTls().truststore() + ")"));
         ClusterFile clusterFile = new ClusterFile(settings.dataDir());
         try {
             Map<String, InetSocketAddress> members = clusterFile.read().orElse(null);
