@@ -160,17 +160,29 @@ public final class RequestGuard {
         if (s.endsWith(".")) {
             s = s.substring(0, s.length() - 1);
         }
-        int zone = s.indexOf('%');
-        if (s.contains(":") || IPV4.matcher(s).matches()) {
-            try {
-                // a literal: getByName parses it without asking DNS
-                String lit = zone >= 0 ? s.substring(0, zone) : s;
-                if (lit.matches("[0-9a-f:.]+")) {
-                    return InetAddress.getByName(lit).getHostAddress().toLowerCase(Locale.ROOT).replaceFirst("^0:0:0:0:0:0:0:1$", "::1")
-                            .replaceFirst("^0:0:0:0:0:0:0:0$", "::");
+        if (IPV4.matcher(s).matches()) {
+            // parsed by hand: getByName would ask DNS for an invalid dotted quad such as 999.1.1.1
+            StringBuilder b = new StringBuilder();
+            for (String octet : s.split("\\.")) {
+                int v = Integer.parseInt(octet);
+                if (v > 255) {
+                    return s;
                 }
-            } catch (UnknownHostException e) {
-                return s;
+                b.append(b.length() == 0 ? "" : ".").append(v);
+            }
+            return b.toString();
+        }
+        if (s.contains(":")) {
+            int zone = s.indexOf('%');
+            String lit = zone >= 0 ? s.substring(0, zone) : s;
+            if (lit.matches("[0-9a-f:.]+")) {
+                try {
+                    // with a ':' getByName only parses: an invalid IPv6 literal throws, DNS is never asked
+                    return InetAddress.getByName(lit).getHostAddress().toLowerCase(Locale.ROOT)
+                            .replaceFirst("^0:0:0:0:0:0:0:1$", "::1").replaceFirst("^0:0:0:0:0:0:0:0$", "::");
+                } catch (UnknownHostException e) {
+                    return s;
+                }
             }
         }
         return s;

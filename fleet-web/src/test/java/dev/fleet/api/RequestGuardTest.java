@@ -21,7 +21,7 @@ class RequestGuardTest {
     @Test
     void theNodesOwnNamesPass() {
         for (String h : new String[] {"127.0.0.1:4001", "localhost:4001", "LOCALHOST", "[::1]:4001", "127.0.0.1", "localhost.:4001",
-                "[0:0:0:0:0:0:0:1]:4001"}) {
+                "[0:0:0:0:0:0:0:1]:4001", "127.000.0.001:4001"}) {
             assertThat(get(loopback, "/v2/keys/", h)).as(h).isNull();
         }
         // machines reach the node at the bridge address; the configured extra names; loopback (ssh forwards) too
@@ -38,7 +38,7 @@ class RequestGuardTest {
     @Test
     void otherHostsAreMisdirected() {
         for (String h : new String[] {"evil.example", "evil.example:4001", "127.0.0.1.evil.example", "localhost@evil", "vm:4001",
-                "10.77.3.254:4001", "[::1", "a:b:c", "127.0.0.1:x", "fleet.example.org"}) {
+                "10.77.3.254:4001", "[::1", "a:b:c", "127.0.0.1:x", "fleet.example.org", "999.0.0.1", "[fe80::zz]"}) {
             Denial d = get(loopback, "/v2/keys/", h);
             assertThat(d).as(h).isNotNull();
             assertThat(d.status()).isEqualTo(421);
