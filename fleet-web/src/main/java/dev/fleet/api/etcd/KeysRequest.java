@@ -77,9 +77,13 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
                 throw new Failure(ApiError.invalidField("unknown parameter \"" + name + "\" for " + method));
             }
         }
-        if (!method.equals("GET") && !method.equals("HEAD") && (key.equals(REGISTRY) || key.startsWith(REGISTRY + "/"))) {
-            // fleet's own state (units, schedules, presence, members) changes only through its APIs
-            throw new Failure(new ApiError(403, 107, "Root is read only", key + " is fleet's registry: read-only through /v2/keys"));
+        if (isRegistry(key)) {
+            // fleet's own state (units, schedules, presence with the agents' sessions, members) is internal: it changes
+            // only through fleet's APIs and is not shown here (the registry reads and writes the store directly)
+            if (method.equals("GET") || method.equals("HEAD")) {
+                throw new Failure(ApiError.of(100, key));
+            }
+            throw new Failure(new ApiError(403, 107, "Root is read only", key + " is fleet's registry: not accessible through /v2/keys"));
         }
         Params p = new Params(params);
         switch (method) {
@@ -128,6 +132,11 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
 
     /** The hidden directory that holds fleet's registry (see docs/registry.md). */
     static final String REGISTRY = "/_fleet";
+
+    /** {@code /_fleet} or a key below it (keys are case-sensitive and already normalized). */
+    static boolean isRegistry(String key) {
+        return key.equals(REGISTRY) || key.startsWith(REGISTRY + "/");
+    }
 
     private static boolean isForm(String contentType) {
         return contentType == null || contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");

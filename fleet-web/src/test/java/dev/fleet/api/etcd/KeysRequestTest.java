@@ -64,11 +64,22 @@ class KeysRequestTest {
     }
 
     @Test
-    void fleetsRegistryIsReadOnlyThroughTheKeysApi() {
+    void fleetsRegistryIsNeitherReadableNorWritableThroughTheKeysApi() {
         assertThat(error(parse("PUT", "/v2/keys/_fleet/units/x.service", null, "value=1")).status()).isEqualTo(403);
         assertThat(error(parse("DELETE", "/v2/keys/_fleet", "recursive=true", null)).errorCode()).isEqualTo(107);
         assertThat(error(parse("POST", "/v2/keys/_fleet/machines", null, "value=1")).status()).isEqualTo(403);
-        assertThat(parse("GET", "/v2/keys/_fleet/units", "recursive=true", null)).isInstanceOf(KeysRequest.Read.class);
+        // reads, quorum reads and watches of the registry (presence holds the agents' sessions): as if absent
+        for (String[] get : new String[][] {{"/v2/keys/_fleet/machines", "recursive=true"}, {"/v2/keys/_fleet", null},
+                {"/v2/keys/_fleet/machines/m1", "quorum=true"}, {"/v2/keys//_fleet/machines", "wait=true&recursive=true"},
+                {"/v2/keys/%5Ffleet/machines", null}, {"/v2/keys/_fleet/", "wait=true&waitIndex=1"}}) {
+            ApiError e = error(parse("GET", get[0], get[1], null));
+            assertThat(e.status()).as(get[0]).isEqualTo(404);
+            assertThat(e.errorCode()).isEqualTo(100);
+        }
+        assertThat(error(parse("HEAD", "/v2/keys/_fleet/machines", null, null)).status()).isEqualTo(404);
+        assertThat(parse("GET", "/v2/keys/_fleetish", null, null)).isInstanceOf(KeysRequest.Read.class);
+        assertThat(parse("GET", "/v2/keys/", "recursive=true", null)).isInstanceOf(KeysRequest.Read.class);
+        assertThat(parse("GET", "/v2/keys/", "wait=true&recursive=true", null)).isInstanceOf(KeysRequest.Watch.class);
         assertThat(parse("PUT", "/v2/keys/_fleetish", null, "value=1")).isInstanceOf(KeysRequest.Write.class);
     }
 }
