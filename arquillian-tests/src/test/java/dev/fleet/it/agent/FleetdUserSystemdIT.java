@@ -30,28 +30,28 @@ class FleetdUserSystemdIT {
     void fleetdDrivesTheUsersSystemd() throws Exception {
         SystemdMachine m = FLEET.cluster().machine("m1");
         String root = FleetCluster.repositoryRoot().toString();
-        String path = Path.of(System.getProperty("java.home"), "bin") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        check(m.exec("systemctl", "start", "user@0.service"));
+        String path = MachineView.hostJdkPath();
+        MachineView.check(m.exec("systemctl", "start", "user@0.service"));
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(m.hostPath(RUNTIME + "/bus")));
-        check(m.exec("systemd-run", "--unit=fleetd-user", "--setenv=PATH=" + path, "--setenv=HOME=/root",
+        MachineView.check(m.exec("systemd-run", "--unit=fleetd-user", "--setenv=PATH=" + path, "--setenv=HOME=/root",
                 "--setenv=XDG_RUNTIME_DIR=" + RUNTIME, "--setenv=XDG_DATA_HOME=/var/lib/fleetd-user",
                 root + "/bin/fleetd", "--systemd=user"));
         try {
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> fleetctl(m, path, root, "list-machines", "--no-legend").output().strip().lines().count() == 1);
+                        .until(() -> MachineView.fleetctlIn(m, "list-machines", "--no-legend").output().strip().lines().count() == 1);
             } catch (org.awaitility.core.ConditionTimeoutException e) {
                 throw new AssertionError("no machine registered with fleetd: "
                         + m.exec("journalctl", "-u", "fleetd-user", "--no-pager", "-n", "60").output(), e);
             }
             Files.writeString(m.hostPath("/root/user-hello.service"),
                     "[Service]\nExecStart=/bin/sh -c 'echo user-hello-started; exec sleep 100000'\n");
-            Sh.Result start = fleetctl(m, path, root, "start", "/root/user-hello.service");
+            Sh.Result start = MachineView.fleetctlIn(m, "start", "/root/user-hello.service");
             assertThat(start.exitCode()).as(start.output()).isZero();
             assertThat(userState(m, "user-hello.service")).isEqualTo("active");
             assertThat(m.exec("systemctl", "show", "-p", "LoadState", "--value", "user-hello.service").output().strip())
                     .as("not in the system instance").isEqualTo("not-found");
-            Sh.Result status = fleetctl(m, path, root, "status", "user-hello.service");
+            Sh.Result status = MachineView.fleetctlIn(m, "status", "user-hello.service");
             assertThat(status.exitCode()).as(status.output()).isZero();
             assertThat(status.output()).contains("Active: active (running)");
         } finally {
@@ -63,18 +63,5 @@ class FleetdUserSystemdIT {
     static String userState(SystemdMachine m, String unit) {
         return m.exec("env", "XDG_RUNTIME_DIR=" + RUNTIME, "systemctl", "--user", "show", "-p", "ActiveState", "--value", unit)
                 .output().strip();
-    }
-
-    static Sh.Result fleetctl(SystemdMachine m, String path, String root, String... args) {
-        String[] full = new String[args.length + 3];
-        full[0] = "env";
-        full[1] = "PATH=" + path;
-        full[2] = root + "/bin/fleetctl";
-        System.arraycopy(args, 0, full, 3, args.length);
-        return m.exec(Duration.ofSeconds(90), full);
-    }
-
-    static void check(Sh.Result r) {
-        assertThat(r.exitCode()).as(r.output()).isZero();
     }
 }

@@ -89,4 +89,25 @@ final class MachineView {
         }
         return out;
     }
+
+    /**
+     * {@code bin/fleetctl ARGS} run inside the machine (as a user of that host would), with the test JVM's JDK first on
+     * the PATH; 90 s at most.
+     */
+    static Sh.Result fleetctlIn(SystemdMachine m, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("env", "PATH=" + hostJdkPath(),
+                dev.fleet.testkit.FleetCluster.repositoryRoot().resolve("bin/fleetctl").toString()));
+        cmd.addAll(List.of(args));
+        return m.exec(java.time.Duration.ofSeconds(90), cmd.toArray(String[]::new));
+    }
+
+    /** A PATH with this JVM's JDK first: the machines see the host's files, and bin/ scripts run java from the PATH. */
+    static String hostJdkPath() {
+        return Path.of(System.getProperty("java.home"), "bin") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    }
+
+    /** Fails with the command's output unless it exited 0. */
+    static void check(Sh.Result r) {
+        org.assertj.core.api.Assertions.assertThat(r.exitCode()).as(r.output()).isZero();
+    }
 }
