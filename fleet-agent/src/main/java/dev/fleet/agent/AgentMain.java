@@ -54,6 +54,12 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--systemd-user", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
             description = "Drive the user's systemd --user instead of the system instance (systemd_user; default false).")
     String systemdUser;
+    @Option(names = "--ca-file", paramLabel = "FILE", description = "PEM CA certificates of the control plane's nodes (etcd_cafile).")
+    String caFile;
+    @Option(names = "--cert-file", paramLabel = "FILE", description = "This machine's PEM certificate (etcd_certfile).")
+    String certFile;
+    @Option(names = "--key-file", paramLabel = "FILE", description = "Its PEM (PKCS#8) key (etcd_keyfile).")
+    String keyFile;
     @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (default /etc/fleet/fleet.conf if it exists).")
     Path configFile;
     @Parameters(arity = "0..1", hidden = true)
@@ -105,6 +111,15 @@ public final class AgentMain implements Callable<Integer> {
             return 1;
         }
         ControlPlane cp = new ControlPlane(config.endpoints());
+        if (config.tls() != null) {
+            try {
+                AgentConfig.TlsFiles t = config.tls();
+                cp.useTls(dev.fleet.client.Tls.fromPem(t.caFile(), t.certFile(), t.keyFile()));
+            } catch (IllegalArgumentException e) {
+                System.err.println("fleet-agent: " + e.getMessage());
+                return 2;
+            }
+        }
         Agent agent = new Agent(machineId, config, systemd, cp, log);
         LocalApi local = null;
         if (config.agentPort() > 0) {
@@ -178,6 +193,9 @@ public final class AgentMain implements Callable<Integer> {
         put(cli, "agent_port", agentPort);
         put(cli, "verbosity", verbosity);
         put(cli, "systemd_user", systemdUser);
+        put(cli, "etcd_cafile", caFile);
+        put(cli, "etcd_certfile", certFile);
+        put(cli, "etcd_keyfile", keyFile);
         Map<String, String> host = new LinkedHashMap<>();
         put(host, "xdg_runtime_dir", System.getenv("XDG_RUNTIME_DIR"));
         AgentConfig merged = ConfigSources.merge(host, file, ConfigSources.fromEnvironment(System.getenv()), cli);

@@ -54,7 +54,6 @@ class AgentConfigurationIT {
                 metadata='role=conf, disk = ssd'
                 public_ip="%s"
                 agent_ttl=5s
-                etcd_cafile=/etc/ssl/etcd/ca.pem
                 engine_reconcile_interval=2
                 """.formatted(c.endpoints().stream().map(u -> "\"" + u + "\"").collect(Collectors.joining(",")), v6));
         install(c, m1, "");
@@ -70,7 +69,7 @@ class AgentConfigurationIT {
         assertThat(conf.primaryIP()).isEqualTo(v6);
         assertThat(conf.metadata()).containsExactlyInAnyOrderEntriesOf(Map.of("role", "conf", "disk", "ssd"));
         String journal = m1.exec("journalctl", "-u", DevCluster.AGENT_UNIT, "--no-pager", "-o", "cat").output();
-        assertThat(journal).contains("etcd_cafile is ignored").contains("engine_reconcile_interval is ignored");
+        assertThat(journal).contains("engine_reconcile_interval is ignored");
 
         Machine auto = machine(api, m2.machineId()).orElseThrow();
         assertThat(auto.primaryIP()).as("the address of m2's default route interface").isEqualTo(m2.address());

@@ -20,9 +20,15 @@ import java.util.Objects;
  * @param verbosity      > 0 logs every task and report
  * @param systemdUser    drive the user's {@code systemd --user} (its session bus) instead of the system instance
  *                       ({@code systemd_user})
+ * @param tls            TLS to https endpoints from fleet's {@code etcd_cafile}, {@code etcd_certfile},
+ *                       {@code etcd_keyfile} (PEM), or null
  */
 public record AgentConfig(List<URI> endpoints, Map<String, String> metadata, String publicIp, Duration ttl,
-                          Path unitsDirectory, int agentPort, int verbosity, boolean systemdUser) {
+                          Path unitsDirectory, int agentPort, int verbosity, boolean systemdUser, TlsFiles tls) {
+
+    /** The PEM files for TLS to the control plane: its CA, and this machine's certificate and PKCS#8 key (or none). */
+    public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
+    }
 
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
     public static final Path DEFAULT_UNITS_DIRECTORY = Path.of("/run/fleet/units");
@@ -41,12 +47,12 @@ public record AgentConfig(List<URI> endpoints, Map<String, String> metadata, Str
 
     public AgentConfig(List<URI> endpoints, Map<String, String> metadata, String publicIp, Duration ttl,
                        Path unitsDirectory, int agentPort, int verbosity) {
-        this(endpoints, metadata, publicIp, ttl, unitsDirectory, agentPort, verbosity, false);
+        this(endpoints, metadata, publicIp, ttl, unitsDirectory, agentPort, verbosity, false, null);
     }
 
     /** The same configuration with another public IP (one detected when none was given). */
     public AgentConfig withPublicIp(String ip) {
-        return new AgentConfig(endpoints, metadata, ip, ttl, unitsDirectory, agentPort, verbosity, systemdUser);
+        return new AgentConfig(endpoints, metadata, ip, ttl, unitsDirectory, agentPort, verbosity, systemdUser, tls);
     }
 
     /** How often presence is refreshed: TTL/3, so two refreshes may fail before the TTL runs out. */

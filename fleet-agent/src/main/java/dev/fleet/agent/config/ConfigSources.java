@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * {@code FLEET_<KEY>} environment variables, then command-line options; a later source wins. Pure.
  *
  * <p>Keys: {@code endpoint}, {@code metadata}, {@code public_ip}, {@code agent_ttl},
- * {@code units_directory}, {@code agent_port}, {@code verbosity}, and fleet's {@code etcd_servers} (the control-plane
+ * {@code units_directory}, {@code agent_port}, {@code verbosity}, {@code systemd_user}, fleet's TLS files
+ * {@code etcd_cafile}, {@code etcd_certfile}, {@code etcd_keyfile}, and fleet's {@code etcd_servers} (the control-plane
  * nodes when {@code endpoint} is not given: they serve etcd's v2 API too). Unknown keys in the file are ignored
  * (fleetd's file also holds server keys); fleet keys that mean nothing to this agent are named by {@link #notes}; an
  * unknown command-line option is an error (picocli).
@@ -25,17 +26,14 @@ import java.util.regex.Pattern;
 public final class ConfigSources {
 
     public static final List<String> KEYS = List.of("endpoint", "metadata", "public_ip", "agent_ttl",
-            "units_directory", "agent_port", "verbosity", "etcd_servers", "systemd_user");
+            "units_directory", "agent_port", "verbosity", "etcd_servers", "systemd_user", "etcd_cafile", "etcd_certfile",
+            "etcd_keyfile");
 
     /** fleet.conf keys this agent reads but does not act on, with what to do instead. */
     private static final Map<String, String> NOT_HERE = notHere();
 
     private static Map<String, String> notHere() {
         Map<String, String> m = new LinkedHashMap<>();
-        String tls = "TLS to the control plane is not available yet: the agent talks plain HTTP to its endpoints";
-        m.put("etcd_cafile", tls);
-        m.put("etcd_certfile", tls);
-        m.put("etcd_keyfile", tls);
         m.put("etcd_username", "the control plane takes no etcd basic auth");
         m.put("etcd_password", "the control plane takes no etcd basic auth");
         m.put("etcd_key_prefix", "the control plane keeps its own keyspace");
@@ -110,7 +108,7 @@ public final class ConfigSources {
         int port = integer("agent_port", m.getOrDefault("agent_port", Integer.toString(AgentConfig.DEFAULT_AGENT_PORT)), 0, 65535);
         int verbosity = integer("verbosity", m.getOrDefault("verbosity", "0"), 0, 10);
         return new AgentConfig(endpoints(endpoint), metadata(m.getOrDefault("metadata", "")), ip, ttl,
-                dir.normalize(), port, verbosity, user);
+                dir.normalize(), port, verbosity, user, tlsFiles(m));
     }
 
     /**
@@ -129,6 +127,29 @@ public final class ConfigSources {
             out.add("etcd_servers is ignored: endpoint is given");
         }
         return out;
+    }
+
+    /** fleet's etcd_cafile, etcd_certfile, etcd_keyfile: absolute paths; a certificate and its key come together. */
+    static AgentConfig.TlsFiles tlsFiles(Map<String, String> m) {
+        Path ca = file(m, "etcd_cafile");
+        Path cert = file(m, "etcd_certfile");
+        Path key = file(m, "etcd_keyfile");
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException("etcd_certfile and etcd_keyfile come together (this machine's certificate and its key)");
+        }
+        return ca == null && cert == null ? null : new AgentConfig.TlsFiles(ca, cert, key);
+    }
+
+    private static Path file(Map<String, String> m, String key) {
+        String v = m.getOrDefault(key, "").strip();
+        if (v.isEmpty()) {
+            return null;
+        }
+        Path p = Path.of(v);
+        if (!p.isAbsolute()) {
+            throw new ConfigException(key + " '" + v + "' must be an absolute path");
+        }
+        return p;
     }
 
     /** fleet's etcd_servers: a comma list or a Go/JSON-style list {@code ["http://a:4001","http://b:4001"]}. */

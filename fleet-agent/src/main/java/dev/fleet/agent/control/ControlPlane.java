@@ -33,6 +33,11 @@ public final class ControlPlane {
         this.client = new FleetClient(endpoints, CONNECT, READ, null);
     }
 
+    /** TLS to https endpoints from now on: the CA that signs the nodes, and this machine's certificate. */
+    public void useTls(javax.net.ssl.SSLContext ctx) {
+        client.useTls(ctx);
+    }
+
     /** Replaces the node list (SIGHUP re-read the configuration). */
     public void setEndpoints(List<URI> endpoints) {
         client.setEndpoints(endpoints);

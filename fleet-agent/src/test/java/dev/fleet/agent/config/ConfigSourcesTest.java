@@ -78,8 +78,8 @@ class ConfigSourcesTest {
         assertThat(c.metadata()).containsExactlyInAnyOrderEntriesOf(Map.of("region", "us-west", "disk", "ssd"));
         assertThat(c.publicIp()).isEqualTo("fd77::1");
         assertThat(c.ttl()).isEqualTo(java.time.Duration.ofSeconds(45));
+        assertThat(c.tls()).isEqualTo(new AgentConfig.TlsFiles(java.nio.file.Path.of("/etc/ssl/etcd/ca.pem"), null, null));
         assertThat(ConfigSources.notes(file)).containsExactly(
-                "etcd_cafile is ignored: TLS to the control plane is not available yet: the agent talks plain HTTP to its endpoints",
                 "engine_reconcile_interval is ignored: a control-plane setting: give it to bin/fleet-node",
                 "verify_units is ignored: deprecated in fleet");
     }
@@ -113,5 +113,17 @@ class ConfigSourcesTest {
                 .hasMessageContaining("XDG_RUNTIME_DIR");
         assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "systemd_user", "yes-please")))
                 .hasMessageContaining("systemd_user 'yes-please' is not a boolean (true or false)");
+    }
+
+    @Test
+    void fleetsTlsFilesNameTheControlPlanesCaAndThisMachinesCertificate() {
+        AgentConfig c = ConfigSources.merge(Map.of("endpoint", "https://n1:4001", "etcd_cafile", "/etc/fleet/ca.pem",
+                "etcd_certfile", "/etc/fleet/m1.pem", "etcd_keyfile", "/etc/fleet/m1-key.pem"));
+        assertThat(c.tls().certFile()).isEqualTo(java.nio.file.Path.of("/etc/fleet/m1.pem"));
+        assertThat(ConfigSources.merge(Map.of("endpoint", "http://n1:4001")).tls()).isNull();
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "etcd_certfile", "/c.pem")))
+                .hasMessageContaining("come together");
+        assertThatThrownBy(() -> ConfigSources.merge(Map.of("endpoint", "http://x", "etcd_cafile", "ca.pem")))
+                .hasMessage("etcd_cafile 'ca.pem' must be an absolute path");
     }
 }
