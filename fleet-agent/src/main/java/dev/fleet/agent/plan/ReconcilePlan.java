@@ -90,7 +90,7 @@ public final class ReconcilePlan {
         if (c == null) {
             load(d, "unit not loaded here", tasks);
             if (launch) {
-                tasks.add(new Task.Start(name, "desired state launched, unit not loaded here"));
+                tasks.add(new Task.Start(name, "desired state launched, unit not loaded here", d.launch()));
             }
             return;
         }
@@ -98,7 +98,7 @@ public final class ReconcilePlan {
             tasks.add(new Task.Unload(name, "hash changed from " + shortHash(c.hash()) + " to " + shortHash(d.hash())));
             load(d, "hash changed from " + shortHash(c.hash()) + " to " + shortHash(d.hash()), tasks);
             if (launch) {
-                tasks.add(new Task.Start(name, "desired state launched, contents replaced"));
+                tasks.add(new Task.Start(name, "desired state launched, contents replaced", d.launch()));
             }
             return;
         }
@@ -106,7 +106,7 @@ public final class ReconcilePlan {
         switch (c.state()) {
             case LOADED -> {
                 if (launch) {
-                    tasks.add(new Task.Start(name, wanted + ", current loaded"));
+                    tasks.add(new Task.Start(name, wanted + ", current loaded", d.launch()));
                 }
             }
             case LAUNCHED -> {
@@ -115,17 +115,17 @@ public final class ReconcilePlan {
                 } else if (c.launch() > 0 && d.launch() > c.launch()) {
                     String why = "launch " + d.launch() + " desired, running launch " + c.launch() + ": restart";
                     tasks.add(new Task.Stop(name, why));
-                    tasks.add(new Task.Start(name, why));
+                    tasks.add(new Task.Start(name, why, d.launch()));
                 }
             }
             case INACTIVE -> {
                 if (!c.knownToSystemd()) {
                     load(d, wanted + ", current inactive (file on disk, not known to systemd)", tasks);
                     if (launch) {
-                        tasks.add(new Task.Start(name, wanted + ", current inactive"));
+                        tasks.add(new Task.Start(name, wanted + ", current inactive", d.launch()));
                     }
                 } else if (launch && !c.running()) {
-                    tasks.add(new Task.Start(name, wanted + ", current inactive, systemd " + c.activeState()));
+                    tasks.add(new Task.Start(name, wanted + ", current inactive, systemd " + c.activeState(), d.launch()));
                 } else if (!launch && c.running()) {
                     tasks.add(new Task.Stop(name, wanted + ", current inactive, systemd " + c.activeState()));
                 }

@@ -61,11 +61,15 @@ public sealed interface Task {
         public String unitName() { return name; }
     }
 
-    /** {@code StartUnit(name, "replace")}. */
-    record Start(String name, String reason) implements Task {
+    /** {@code StartUnit(name, "replace")}, for the unit's launch number {@code launch} (0: none given). */
+    record Start(String name, String reason, long launch) implements Task {
         public Start {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(reason, "reason");
+        }
+
+        public Start(String name, String reason) {
+            this(name, reason, 0);
         }
         public Kind kind() { return Kind.START; }
         public String unitName() { return name; }
