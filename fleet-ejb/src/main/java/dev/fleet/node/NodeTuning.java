@@ -219,10 +219,9 @@ public record NodeTuning(Duration reconcileInterval, boolean disableEngine, int 
         Duration d;
         try {
             d = FleetConf.duration(key, v);
+        } catch (FleetConf.OutOfRange e) {
+            throw new Invalid(key + " " + v + " is outside 1s..1h");
         } catch (FleetConf.Invalid e) {
-            if (e.getMessage().endsWith("too long")) {
-                throw new Invalid(key + " " + v + " is outside 1s..1h");
-            }
             throw new Invalid(key + " '" + raw + "' is not a duration (e.g. 30s, 1m30s, or seconds)");
         }
         if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(MAX_AGENT_TTL) > 0) {

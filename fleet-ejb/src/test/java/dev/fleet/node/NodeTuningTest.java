@@ -113,6 +113,7 @@ class NodeTuningTest {
         assertThatThrownBy(() -> NodeTuning.agentTtl("500ms")).hasMessage("agent_ttl 500ms is outside 1s..1h");
         assertThatThrownBy(() -> NodeTuning.agentTtl("1h1s")).hasMessage("agent_ttl 1h1s is outside 1s..1h");
         assertThatThrownBy(() -> NodeTuning.agentTtl("99999999999999h")).hasMessageContaining("outside 1s..1h");
+        assertThatThrownBy(() -> NodeTuning.agentTtl("99999999999999")).hasMessage("agent_ttl 99999999999999 is outside 1s..1h");
         assertThatThrownBy(() -> NodeTuning.agentTtl("99999999999")).hasMessageContaining("outside 1s..1h");
         assertThatThrownBy(() -> NodeTuning.agentTtl("1.5s")).hasMessageContaining("whole number of seconds");
         assertThatThrownBy(() -> NodeTuning.agentTtl("thirty")).hasMessage("agent_ttl 'thirty' is not a duration (e.g. 30s, 1m30s, or seconds)");

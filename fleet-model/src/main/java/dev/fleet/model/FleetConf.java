@@ -20,8 +20,15 @@ public final class FleetConf {
     }
 
     /** A line or value fleet would not have taken; the message names it. */
-    public static final class Invalid extends IllegalArgumentException {
+    public static class Invalid extends IllegalArgumentException {
         public Invalid(String message) {
+            super(message);
+        }
+    }
+
+    /** A well-formed value too large to hold (a duration beyond 292 years): a caller's range check would refuse it too. */
+    public static final class OutOfRange extends Invalid {
+        public OutOfRange(String message) {
             super(message);
         }
     }
@@ -60,7 +67,10 @@ public final class FleetConf {
     public static Duration duration(String key, String raw) {
         String v = raw.strip();
         BigDecimal nanos;
-        if (v.matches("\\d{1,12}")) {
+        if (v.matches("\\d+")) {
+            if (v.length() > 12) {
+                throw new OutOfRange(key + " '" + raw + "' is too long");
+            }
             nanos = BigDecimal.valueOf(Long.parseLong(v)).multiply(BigDecimal.valueOf(1_000_000_000L));
         } else if (v.length() <= 32 && v.matches("(" + GO_DURATION.pattern() + ")+")) {
             Matcher m = GO_DURATION.matcher(v);
@@ -80,7 +90,7 @@ public final class FleetConf {
             throw new Invalid(key + " '" + raw + "' is not a duration (e.g. 30s, 1m30s, 500ms, or seconds)");
         }
         if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new Invalid(key + " '" + raw + "' is too long");
+            throw new OutOfRange(key + " '" + raw + "' is too long");
         }
         return Duration.ofNanos(nanos.setScale(0, RoundingMode.DOWN).longValueExact());
     }

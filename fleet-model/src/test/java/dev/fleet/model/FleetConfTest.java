@@ -32,7 +32,9 @@ class FleetConfTest {
         assertThat(FleetConf.duration("k", "1.5s")).isEqualTo(Duration.ofMillis(1500));
         assertThat(FleetConf.duration("k", "12")).isEqualTo(Duration.ofSeconds(12));
         assertThatThrownBy(() -> FleetConf.duration("agent_ttl", "soon")).hasMessageStartingWith("agent_ttl 'soon' is not a duration");
-        assertThatThrownBy(() -> FleetConf.duration("k", "9999999999h")).hasMessageContaining("too long");
+        assertThatThrownBy(() -> FleetConf.duration("k", "9999999999h")).isInstanceOf(FleetConf.OutOfRange.class)
+                .hasMessageContaining("too long");
+        assertThatThrownBy(() -> FleetConf.duration("k", "99999999999999")).isInstanceOf(FleetConf.OutOfRange.class);
         assertThat(FleetConf.bool("k", "True")).isTrue();
         assertThat(FleetConf.bool("k", "0")).isFalse();
         assertThatThrownBy(() -> FleetConf.bool("disable_engine", "yes")).hasMessage("disable_engine 'yes' is not a boolean (true or false)");

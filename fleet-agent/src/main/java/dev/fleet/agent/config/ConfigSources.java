@@ -160,7 +160,7 @@ public final class ConfigSources {
         }
         List<String> out = new ArrayList<>();
         for (String part : s.split(",")) {
-            String p = unquote(part.strip());
+            String p = FleetConf.unquote(part.strip());
             if (!p.isEmpty()) {
                 out.add(p);
             }
@@ -220,7 +220,7 @@ public final class ConfigSources {
      */
     public static Map<String, String> metadata(String spec) {
         Map<String, String> out = new LinkedHashMap<>();
-        String s = unquote(spec.strip());
+        String s = FleetConf.unquote(spec.strip());
         if (s.isEmpty()) {
             return out;
         }
@@ -272,9 +272,6 @@ public final class ConfigSources {
         }
     }
 
-    private static String unquote(String s) {
-        return FleetConf.unquote(s);
-    }
 
     /** A configuration value or file is wrong; the message says which and why. */
     public static final class ConfigException extends RuntimeException {
