@@ -221,25 +221,25 @@ public final class Fleetctl implements Callable<Integer> {
             String ca = given(caFile) ? caFile : etcdCaFile;
             String cert = given(certFile) ? certFile : etcdCertFile;
             String key = given(keyFile) ? keyFile : etcdKeyFile;
-            if (given(ca) || given(cert) || given(key)) { // the TLS classes are loaded by the runs that use them only
-                javax.net.ssl.SSLContext tls;
+            javax.net.ssl.SSLContext tls = null; // the TLS and SSH classes are loaded by the runs that use them only
+            if (given(ca) || given(cert) || given(key)) {
                 try {
                     tls = dev.fleet.client.Tls.fromPem(given(ca) ? java.nio.file.Path.of(ca) : null,
                             given(cert) ? java.nio.file.Path.of(cert) : null, given(key) ? java.nio.file.Path.of(key) : null);
                 } catch (IllegalArgumentException e) {
                     throw new Fail(EXIT_FAILURE, "Unable to initialize client: " + e.getMessage());
                 }
-                if (given(tunnel) && !tunnel.isBlank()) {
+            }
+            boolean tunneled = given(tunnel) && !tunnel.isBlank();
+            if (tls != null || tunneled) { // no early listing: it has neither the tunnel nor the TLS files
+                if (tunneled) {
                     tunnelProcess = Tunnel.open(ssh(), eps);
                     eps = tunnelProcess.endpoints();
                 }
                 client = newClient(eps, timeout, debug ? err : null);
-                client.useTls(tls);
-                return client;
-            }
-            if (given(tunnel) && !tunnel.isBlank()) { // the SSH classes are loaded by the runs that use them only
-                tunnelProcess = Tunnel.open(ssh(), eps);
-                client = newClient(tunnelProcess.endpoints(), timeout, debug ? err : null);
+                if (tls != null) {
+                    client.useTls(tls);
+                }
                 return client;
             }
             FleetClient started = early == null ? null : EarlyListing.await(early);
