@@ -4,6 +4,7 @@ import static dev.fleet.json.Jsonp.JSON;
 
 import dev.fleet.api.etcd.ApiError;
 import dev.fleet.api.etcd.EtcdJson;
+import dev.fleet.api.security.Access;
 import dev.fleet.api.v1.FleetV1Resource;
 import dev.fleet.node.FleetNode;
 import dev.fleet.schema.Codec;
@@ -17,11 +18,14 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.logging.Logger;
 
 /**
- * Every request of the node passes {@link RequestGuard} first: declared in WEB-INF/web.xml (not by annotation) so
- * that it runs before the annotated filters, {@code JournalFilter} among them. Refusals answer in the error JSON of
+ * Every request of the node is admitted here: {@link RequestGuard} first (Host, Origin), then, on a secured node,
+ * {@link Access} (who is calling: client certificate or bearer token; {@code AccessPolicy}: may they). The caller's
+ * label goes into the request attribute {@link Access#IDENTITY_ATTRIBUTE} for the audit trail, refused or not.
+ * Declared in WEB-INF/web.xml (not by annotation) so that it runs before the annotated filters, {@code JournalFilter} among them. Refusals answer in the error JSON of
  * the API asked: fleet's {@code {"error":{...}}}, etcd's members {@code {"message":...}}, or etcd's keys
  * {@code {"errorCode":209,...}}.
  */
@@ -34,6 +38,19 @@ public class RequestGuardFilter extends HttpFilter {
     FleetNode node;
 
     private volatile RequestGuard guard;
+    private volatile Access access;
+
+    private Access access() {
+        Access a = access;
+        if (a == null) {
+            a = Access.from(System.getProperties());
+            access = a;
+            LOG.info(a.enabled() ? "fleet: every request needs a client certificate of the cluster's CA"
+                    + (a.tokens() ? " or a bearer token" : " (no token key configured: certificates only)")
+                    : "fleet: no TLS configured, requests are not authenticated (loopback only)");
+        }
+        return a;
+    }
 
     private RequestGuard guard() {
         RequestGuard g = guard;
@@ -63,8 +80,18 @@ public class RequestGuardFilter extends HttpFilter {
         RequestGuard.Denial d = guard().check(req.getMethod(), path, req.getHeader("Host"), req.getLocalAddr(), req.getScheme(),
                 req.getHeader("Origin"), req.getHeader("Sec-Fetch-Site"), req.getContentType());
         if (d == null) {
-            chain.doFilter(req, resp);
-            return;
+            Access a = access();
+            Access.Who who = a.identify((X509Certificate[]) req.getAttribute("jakarta.servlet.request.X509Certificate"),
+                    req.getHeader("Authorization"));
+            req.setAttribute(Access.IDENTITY_ATTRIBUTE, who instanceof Access.Known k ? k.identity().label() : "bad-token");
+            d = a.decide(req.getMethod(), path, who);
+            if (d == null) {
+                chain.doFilter(req, resp);
+                return;
+            }
+            if (d.status() == 401) {
+                resp.setHeader("WWW-Authenticate", "Bearer realm=\"fleet\"");
+            }
         }
         byte[] body;
         switch (d.api()) {
@@ -77,7 +104,9 @@ public class RequestGuardFilter extends HttpFilter {
             default -> {
                 long index = index();
                 resp.setHeader("X-Etcd-Index", Long.toString(index));
-                body = EtcdJson.error(new ApiError(d.status(), ApiError.INVALID_FIELD, "Invalid field", d.message()), index);
+                body = EtcdJson.error(d.status() == 401 || d.status() == 403
+                        ? new ApiError(d.status(), ApiError.UNAUTHORIZED, "The request requires user authentication", d.message())
+                        : new ApiError(d.status(), ApiError.INVALID_FIELD, "Invalid field", d.message()), index);
             }
         }
         resp.setStatus(d.status());

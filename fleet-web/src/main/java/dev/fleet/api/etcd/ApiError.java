@@ -6,6 +6,8 @@ import java.util.Map;
 
 /** An etcd v2 error as the HTTP API returns it: status, errorCode, etcd's message text, cause. */
 public record ApiError(int status, int errorCode, String message, String cause) {
+    /** etcd v2's EcodeUnauthorized: its auth errors (we answer 401 without an identity, 403 without the role). */
+    public static final int UNAUTHORIZED = 110;
     public static final int VALUE_REQUIRED = 200;
     public static final int PREV_VALUE_REQUIRED = 201;
     public static final int TTL_NAN = 202;
