@@ -119,7 +119,7 @@ public final class FleetClient {
     private final int readMillis;
     private final PrintStream debug;
     /** TLS for https endpoints (a CA to trust, a client certificate), or null for the JDK's defaults. */
-    private volatile javax.net.ssl.SSLSocketFactory tls;
+    private volatile JsonHttp.Credentials credentials = JsonHttp.Credentials.NONE;
     private volatile int preferred; // read and written by the threads of a read-ahead listing too
     /** Listings whose reading started before they were asked for ({@link #readEarly}), by path; each is used once. */
     private final Map<String, CompletableFuture<List<?>>> early = new ConcurrentHashMap<>();
@@ -167,7 +167,12 @@ public final class FleetClient {
 
     /** Uses {@code ctx} (see {@link Tls#fromPem}) for every https exchange from now on. */
     public void useTls(javax.net.ssl.SSLContext ctx) {
-        this.tls = ctx.getSocketFactory();
+        credentials = credentials.withTls(ctx.getSocketFactory());
+    }
+
+    /** Sends {@code token} as {@code Authorization: Bearer} on every https exchange from now on (null: none). */
+    public void useToken(String token) {
+        credentials = credentials.withBearer(token);
     }
 
     /** The connect timeout of each exchange, as used: whole milliseconds, at least 1. */
@@ -194,7 +199,7 @@ public final class FleetClient {
             r.add(all.get(Math.floorMod(i + k, all.size())));
         }
         FleetClient c = new FleetClient(r, Duration.ofMillis(connectMillis), Duration.ofMillis(readMillis), debug);
-        c.tls = tls;
+        c.credentials = credentials;
         return c;
     }
 
@@ -265,7 +270,7 @@ public final class FleetClient {
             URI base = all.get(idx);
             long t0 = System.nanoTime();
             try {
-                JsonHttp.Answer a = JsonHttp.exchange(URI.create(base + path), method, jsonBody, connectMillis, readTimeoutMillis, tls);
+                JsonHttp.Answer a = JsonHttp.exchange(URI.create(base + path), method, jsonBody, connectMillis, readTimeoutMillis, credentials);
                 Response r = new Response(base, a.status(), a.body());
                 if (debug != null) {
                     debug(method + " " + base + path + " -> " + r.status() + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)"
@@ -510,7 +515,7 @@ public final class FleetClient {
             HttpURLConnection c;
             int status;
             try {
-                c = JsonHttp.open(URI.create(base + path), tls);
+                c = JsonHttp.open(URI.create(base + path), credentials);
                 c.setConnectTimeout(connectMillis);
                 c.setReadTimeout(follow ? 0 : Math.max(readMillis, 15_000));
                 c.setRequestProperty("Accept", "text/plain");

@@ -16,19 +16,41 @@ public final class JsonHttp {
     private JsonHttp() {
     }
 
+    /**
+     * How a client proves who it is to a secured node: TLS sockets that present its certificate ({@code tls}, null: the
+     * JDK's) and a bearer token ({@code bearer}, null: none). The token is sent over https only: a plain-HTTP node
+     * authenticates nobody, and the token must not cross a network in clear.
+     */
+    public record Credentials(javax.net.ssl.SSLSocketFactory tls, String bearer) {
+        public static final Credentials NONE = new Credentials(null, null);
+
+        public Credentials withTls(javax.net.ssl.SSLSocketFactory f) {
+            return new Credentials(f, bearer);
+        }
+
+        public Credentials withBearer(String token) {
+            return new Credentials(tls, token == null || token.isBlank() ? null : token.strip());
+        }
+
+        @Override
+        public String toString() {
+            return "Credentials[tls=" + (tls != null) + ", bearer=" + (bearer != null) + "]"; // never the token
+        }
+    }
+
     /** An answer: the status and the body as text (the error body for 4xx/5xx; empty when there is none). */
     public record Answer(int status, String body) {
     }
 
     /** Sends {@code jsonBody} (null: none) with {@code method}; redirects are not followed. */
     public static Answer exchange(URI uri, String method, String jsonBody, int connectMillis, int readMillis) throws IOException {
-        return exchange(uri, method, jsonBody, connectMillis, readMillis, null);
+        return exchange(uri, method, jsonBody, connectMillis, readMillis, Credentials.NONE);
     }
 
-    /** As {@link #exchange(URI, String, String, int, int)}, over TLS from {@code tls} for {@code https} (null: the JDK's). */
+    /** As {@link #exchange(URI, String, String, int, int)}, with {@code credentials} for {@code https}. */
     public static Answer exchange(URI uri, String method, String jsonBody, int connectMillis, int readMillis,
-                                  javax.net.ssl.SSLSocketFactory tls) throws IOException {
-        HttpURLConnection c = open(uri, tls);
+                                  Credentials credentials) throws IOException {
+        HttpURLConnection c = open(uri, credentials);
         c.setConnectTimeout(connectMillis);
         c.setReadTimeout(readMillis);
         c.setInstanceFollowRedirects(false);
@@ -54,11 +76,16 @@ public final class JsonHttp {
         return new Answer(status, body);
     }
 
-    /** A connection to {@code uri}; an https one uses {@code tls}'s sockets when given. */
-    public static HttpURLConnection open(URI uri, javax.net.ssl.SSLSocketFactory tls) throws IOException {
+    /** A connection to {@code uri}; an https one uses the credentials' sockets and token when given. */
+    public static HttpURLConnection open(URI uri, Credentials credentials) throws IOException {
         HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
-        if (tls != null && c instanceof javax.net.ssl.HttpsURLConnection https) {
-            https.setSSLSocketFactory(tls);
+        if (c instanceof javax.net.ssl.HttpsURLConnection https) {
+            if (credentials.tls() != null) {
+                https.setSSLSocketFactory(credentials.tls());
+            }
+            if (credentials.bearer() != null) {
+                https.setRequestProperty("Authorization", "Bearer " + credentials.bearer());
+            }
         }
         return c;
     }

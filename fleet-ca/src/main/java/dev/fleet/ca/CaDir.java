@@ -144,6 +144,14 @@ public final class CaDir {
         Path trustP12File = out.resolve(TRUSTSTORE_P12);
         writePublic(trustP12File, store(trustP12, password));
         files.add(trustP12File);
+        if (request.kind() == Profiles.Kind.node && Files.exists(dir.resolve(TOKEN_PUB))) {
+            // a node checks bearer tokens: it gets the public half of the token key and the issuer, never the private one
+            for (String f : new String[] {TOKEN_PUB, TOKEN_ISSUER}) {
+                Path copy = out.resolve(f);
+                writePublic(copy, read(dir.resolve(f)));
+                files.add(copy);
+            }
+        }
         appendIndex(request.kind().name(), name, cert.getSubjectX500Principal().getName(), cert.getSerialNumber().toString(16),
                 cert.getNotAfter().toInstant(), certFile.toString());
         return new Issued(cert, out, files);

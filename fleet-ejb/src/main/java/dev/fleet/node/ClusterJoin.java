@@ -23,7 +23,7 @@ final class ClusterJoin {
     private ClusterJoin() { }
 
     static Map<String, InetSocketAddress> join(URI anyNode, NodeSettings self) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = NodeTls.client(self.httpTls(), Duration.ofSeconds(5)); // over HTTPS: our node certificate is the admin identity a join needs
         URI members = anyNode.resolve("/v2/members");
         String body = JSON.createObjectBuilder()
                 .add("name", self.name())

@@ -92,7 +92,7 @@ public class FleetNode {
             publishSelf();
             directory.followChanges();
             if (System.getProperty("fleet.http.port") != null) {
-                awaitHttp(URI.create(settings.clientUrl() + "/livez"));
+                awaitHttp(URI.create(settings.clientUrl() + "/livez"), settings.httpTls());
             }
             ready = true;
             double secs = (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1000.0;
@@ -120,9 +120,8 @@ public class FleetNode {
     }
 
     /** Polls our own liveness endpoint with a hard bound per attempt; says what it waits for every 10 s. */
-    private static void awaitHttp(URI uri) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
+    private static void awaitHttp(URI uri, NodeTls tls) throws InterruptedException {
+        HttpClient http = NodeTls.client(tls, Duration.ofSeconds(2));
         long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String last = "no answer yet";
         while (true) {

@@ -70,6 +70,16 @@ public record NodeTls(Path keystore, Path truststore, String password) {
         }
     }
 
+    /** An HTTP/1.1 client for the node's own calls: plain without {@code tls}, else presenting the node's certificate. */
+    public static java.net.http.HttpClient client(NodeTls tls, java.time.Duration connectTimeout) {
+        java.net.http.HttpClient.Builder b = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout);
+        if (tls != null) {
+            b.sslContext(tls.sslContext());
+        }
+        return b.build();
+    }
+
     private KeyStore load(Path p) throws GeneralSecurityException, IOException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(p)) {

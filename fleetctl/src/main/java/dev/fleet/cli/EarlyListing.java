@@ -34,7 +34,7 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
         // need them: https is read by the client that has them)
         if (paths == null || !env.getOrDefault("FLEETCTL_DEBUG", "").isEmpty() || !env.getOrDefault("FLEETCTL_TUNNEL", "").isEmpty()
                 || !(env.getOrDefault("FLEETCTL_CA_FILE", "") + env.getOrDefault("FLEETCTL_CERT_FILE", "")
-                        + env.getOrDefault("FLEETCTL_KEY_FILE", "")).isEmpty()) {
+                        + env.getOrDefault("FLEETCTL_KEY_FILE", "") + env.getOrDefault("FLEETCTL_TOKEN", "")).isEmpty()) {
             return Optional.empty();
         }
         String endpoints = env.getOrDefault("FLEETCTL_ENDPOINT", DEFAULT_ENDPOINT);
@@ -42,7 +42,7 @@ record EarlyListing(String endpoints, String timeout, List<String> paths) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("--debug") || a.startsWith("--tunnel") || a.equals("--") || a.startsWith("--ca-file")
-                    || a.startsWith("--cert-file") || a.startsWith("--key-file") || a.startsWith("--etcd-")) {
+                    || a.startsWith("--cert-file") || a.startsWith("--key-file") || a.startsWith("--token") || a.startsWith("--etcd-")) {
                 return Optional.empty();
             } else if (a.equals("--endpoint") || a.equals("--request-timeout")) {
                 if (++i >= args.length) {

@@ -58,7 +58,7 @@ public final class Fleetctl implements Callable<Integer> {
 
     /** Global options that take their value as the next argument. */
     private static final java.util.Set<String> GLOBAL_WITH_VALUE = java.util.Set.of("--endpoint", "--request-timeout",
-            "--tunnel", "--ssh-username", "--ssh-timeout", "--known-hosts-file", "--ca-file", "--cert-file", "--key-file",
+            "--tunnel", "--ssh-username", "--ssh-timeout", "--known-hosts-file", "--ca-file", "--cert-file", "--key-file", "--token",
             "--etcd-keyfile", "--etcd-certfile", "--etcd-cafile");
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
@@ -74,6 +74,7 @@ public final class Fleetctl implements Callable<Integer> {
     String knownHostsFile;
     boolean strictHostKeyChecking;
     String caFile;
+    String token;
     String certFile;
     String keyFile;
     /** fleet's deprecated global flags: null unless given (each prints fleet's deprecation warning). */
@@ -132,6 +133,8 @@ public final class Fleetctl implements Callable<Integer> {
                 .paramLabel("FILE").description("TLS: this client's PEM certificate").build());
         spec.addOption(global(Verb.option(String.class, () -> keyFile, v -> keyFile = v, "--key-file"), "KEY_FILE", "")
                 .paramLabel("FILE").description("TLS: this client's PEM (PKCS#8) key").build());
+        spec.addOption(global(Verb.option(String.class, () -> token, v -> token = v, "--token"), "TOKEN", "")
+                .paramLabel("JWT").description("a bearer token of the cluster (bin/fleet-ca token), sent over https only").build());
         spec.addOption(Verb.option(String.class, () -> experimentalApi, v -> experimentalApi = v, "--experimental-api")
                 .scopeType(ScopeType.INHERIT).arity("0..1").fallbackValue("true").hidden(true).build());
         spec.addOption(Verb.option(String.class, () -> etcdKeyFile, v -> etcdKeyFile = v, "--etcd-keyfile")
@@ -222,7 +225,7 @@ public final class Fleetctl implements Callable<Integer> {
             String cert = given(certFile) ? certFile : etcdCertFile;
             String key = given(keyFile) ? keyFile : etcdKeyFile;
             javax.net.ssl.SSLContext tls = null; // the TLS and SSH classes are loaded by the runs that use them only
-            if (given(ca) || given(cert) || given(key)) {
+            if (given(ca) || given(cert) || given(key) || given(token)) {
                 try {
                     tls = dev.fleet.client.Tls.fromPem(given(ca) ? java.nio.file.Path.of(ca) : null,
                             given(cert) ? java.nio.file.Path.of(cert) : null, given(key) ? java.nio.file.Path.of(key) : null);
@@ -231,7 +234,7 @@ public final class Fleetctl implements Callable<Integer> {
                 }
             }
             boolean tunneled = given(tunnel) && !tunnel.isBlank();
-            if (tls != null || tunneled) { // no early listing: it has neither the tunnel nor the TLS files
+            if (tls != null || tunneled) { // no early listing: it has neither the tunnel nor the TLS files nor the token
                 if (tunneled) {
                     tunnelProcess = Tunnel.open(ssh(), eps);
                     eps = tunnelProcess.endpoints();
@@ -240,6 +243,7 @@ public final class Fleetctl implements Callable<Integer> {
                 if (tls != null) {
                     client.useTls(tls);
                 }
+                client.useToken(given(token) ? token : null);
                 return client;
             }
             FleetClient started = early == null ? null : EarlyListing.await(early);
