@@ -57,8 +57,13 @@ public final class FleetNodeProcess {
         return name;
     }
 
+    /** https when the node was given {@code --tls-dir}. */
     public URI url() {
-        return URI.create("http://" + httpHost + ":" + httpPort);
+        return URI.create((secured() ? "https://" : "http://") + httpHost + ":" + httpPort);
+    }
+
+    public boolean secured() {
+        return extraOptions.stream().anyMatch(o -> o.startsWith("--tls-dir="));
     }
 
     public String raftAddress() {
@@ -88,6 +93,9 @@ public final class FleetNodeProcess {
                 "--name=" + name, "--http-port=" + httpPort, "--raft-port=" + raftPort, "--data-dir=" + dataDir));
         if (!httpHost.equals("127.0.0.1")) {
             cmd.addAll(List.of("--http-host=" + httpHost, "--raft-host=127.0.0.1"));
+            if (!secured()) {
+                cmd.add("--insecure"); // a test bridge's address, plain HTTP: what bin/fleet-node refuses unless told
+            }
         }
         cmd.addAll(extraOptions);
         cmd.addAll(onceOptions);
