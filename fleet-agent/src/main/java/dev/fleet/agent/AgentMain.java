@@ -111,10 +111,14 @@ public final class AgentMain implements Callable<Integer> {
             return 1;
         }
         ControlPlane cp = new ControlPlane(config.endpoints());
+        javax.net.ssl.SSLContext localTls = null;
         if (config.tls() != null) {
             try {
                 AgentConfig.TlsFiles t = config.tls();
                 cp.useTls(dev.fleet.client.Tls.fromPem(t.caFile(), t.certFile(), t.keyFile()));
+                if (localApiTls(t)) {
+                    localTls = dev.fleet.client.Tls.serverFromPem(t.caFile(), t.certFile(), t.keyFile());
+                }
             } catch (IllegalArgumentException e) {
                 System.err.println("fleet-agent: " + e.getMessage());
                 return 2;
@@ -124,7 +128,7 @@ public final class AgentMain implements Callable<Integer> {
         LocalApi local = null;
         if (config.agentPort() > 0) {
             local = new LocalApi(config.publicIp().isEmpty() ? "127.0.0.1" : config.publicIp(), config.agentPort(), machineId,
-                    systemd, name -> agent.publisher().trackedNames().contains(name), config.systemdUser(), log);
+                    systemd, name -> agent.publisher().trackedNames().contains(name), config.systemdUser(), localTls, log);
             local.start();
         }
         CountDownLatch done = new CountDownLatch(1);
@@ -164,6 +168,11 @@ public final class AgentMain implements Callable<Integer> {
         systemd.close();
         log.info("stopped");
         return 0;
+    }
+
+    /** The local API serves mutual TLS when the CA, this machine's certificate and its key are all configured. */
+    static boolean localApiTls(AgentConfig.TlsFiles t) {
+        return t != null && t.caFile() != null && t.certFile() != null && t.keyFile() != null;
     }
 
     private static String rootCause(Throwable e) {

@@ -81,6 +81,21 @@ public final class Tls {
         }
     }
 
+    /** The TLS versions a server built by {@link #serverFromPem} should enable (set them in its SSLParameters). */
+    public static final String[] SERVER_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    /**
+     * A server's context from the same PEM files: it presents {@code certFile} with {@code keyFile} and trusts, for
+     * client certificates, only the CA certificates in {@code caFile} (never the JDK's default roots). All three are
+     * required; the server still has to ask for client certificates ({@code SSLParameters.setNeedClientAuth}).
+     */
+    public static SSLContext serverFromPem(Path caFile, Path certFile, Path keyFile) {
+        if (caFile == null || certFile == null || keyFile == null) {
+            throw new TlsException("a TLS server needs the CA file, its certificate and its key");
+        }
+        return fromPem(caFile, certFile, keyFile);
+    }
+
     /** Every certificate in a PEM file (at least one). */
     static List<Certificate> certificates(Path file) {
         byte[] pem = read(file);

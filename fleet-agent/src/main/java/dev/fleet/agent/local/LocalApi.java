@@ -2,6 +2,11 @@ package dev.fleet.agent.local;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import dev.fleet.client.Tls;
 import dev.fleet.agent.Log;
 import dev.fleet.agent.systemd.SystemdPort;
 import dev.fleet.model.JournalOutputs;
@@ -9,6 +14,10 @@ import dev.fleet.unit.UnitName;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.spi.JsonProvider;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.security.auth.x500.X500Principal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +44,10 @@ import java.util.function.Predicate;
  * </ul>
  * Only units fleet loaded on this machine are served (404 otherwise); names are validated before
  * they reach a command line, and commands are run without a shell.
+ * <p>With a TLS context (the agent's {@code etcd_cafile}, {@code etcd_certfile} and {@code etcd_keyfile}) it serves
+ * HTTPS only, TLS 1.3/1.2, presenting the agent's certificate and requiring a client certificate of the configured
+ * CA (none, or another CA's, fails the handshake); of those, only the control plane's ({@link Callers}: OU=node) is
+ * served, any other gets 403. Without one it is plain HTTP, for anyone who reaches the port.
  */
 public final class LocalApi implements AutoCloseable {
 
@@ -52,6 +66,7 @@ public final class LocalApi implements AutoCloseable {
     private final SystemdPort systemd;
     private final Predicate<String> loadedHere;
     private final Log log;
+    private final boolean tls;
 
     public LocalApi(String host, int port, String machineId, SystemdPort systemd, Predicate<String> loadedHere, Log log) throws IOException {
         this(host, port, machineId, systemd, loadedHere, false, log);
@@ -60,19 +75,55 @@ public final class LocalApi implements AutoCloseable {
     /** With {@code userInstance}, status and journal are the user's ({@code systemctl --user}, {@code journalctl --user-unit}). */
     public LocalApi(String host, int port, String machineId, SystemdPort systemd, Predicate<String> loadedHere,
                     boolean userInstance, Log log) throws IOException {
+        this(host, port, machineId, systemd, loadedHere, userInstance, null, log);
+    }
+
+    /**
+     * {@code tls}: the server context ({@link Tls#serverFromPem}: the agent's certificate and key, trusting only the
+     * cluster CA), or null for plain HTTP.
+     */
+    public LocalApi(String host, int port, String machineId, SystemdPort systemd, Predicate<String> loadedHere,
+                    boolean userInstance, SSLContext tls, Log log) throws IOException {
+        this.tls = tls != null;
         this.userInstance = userInstance;
         this.machineId = machineId;
         this.systemd = systemd;
         this.loadedHere = loadedHere;
         this.log = log;
-        this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        if (tls == null) {
+            this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        } else {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(host, port), 16);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    SSLParameters p = tls.getDefaultSSLParameters();
+                    p.setProtocols(Tls.SERVER_PROTOCOLS);
+                    p.setNeedClientAuth(true);
+                    params.setSSLParameters(p);
+                }
+            });
+            this.server = https;
+        }
         server.createContext("/agent/v1/", this::handle);
         server.setExecutor(pool);
     }
 
     public void start() {
         server.start();
-        log.info("local API on http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort() + "/agent/v1/");
+        InetSocketAddress at = server.getAddress();
+        log.info("local API on " + (tls ? "https" : "http") + "://" + at.getHostString() + ":" + at.getPort() + "/agent/v1/"
+                + (tls ? " (client certificates of the cluster CA, OU=node only)" : ""));
+        if (!tls && at.getAddress() != null && !at.getAddress().isLoopbackAddress()) {
+            log.info("warning: local API is plain HTTP on " + at.getHostString() + ":" + at.getPort()
+                    + ": anyone who reaches it can read every fleet unit's status and journal here; "
+                    + "configure etcd_cafile/etcd_certfile/etcd_keyfile (--ca-file, --cert-file, --key-file) for mutual TLS");
+        }
+    }
+
+    /** "https" with a TLS context, else "http". */
+    public String scheme() {
+        return tls ? "https" : "http";
     }
 
     public int port() {
@@ -81,6 +132,13 @@ public final class LocalApi implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
+            if (ex instanceof HttpsExchange https) {
+                Optional<String> refused = Callers.refusal(subject(https));
+                if (refused.isPresent()) {
+                    error(ex, 403, refused.get());
+                    return;
+                }
+            }
             String path = ex.getRequestURI().getPath();
             if (!"GET".equals(ex.getRequestMethod())) {
                 error(ex, 405, "only GET is supported");
@@ -114,6 +172,15 @@ public final class LocalApi implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.info("local API: " + e);
+        }
+    }
+
+    /** The client certificate's subject (RFC 2253), or null when there is none. */
+    private static String subject(HttpsExchange ex) {
+        try {
+            return ex.getSSLSession().getPeerPrincipal() instanceof X500Principal p ? p.getName() : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
         }
     }
 
@@ -203,14 +270,22 @@ public final class LocalApi implements AutoCloseable {
         return cmd;
     }
 
-    private static String run(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    private static String run(List<String> cmd) {
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return "cannot run " + cmd.get(0) + ": " + e.getMessage(); // the properties still answer
+        }
         try (InputStream in = p.getInputStream()) {
             String out = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
             return out;
+        } catch (IOException e) {
+            p.destroyForcibly();
+            return "cannot read " + cmd.get(0) + ": " + e.getMessage();
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();

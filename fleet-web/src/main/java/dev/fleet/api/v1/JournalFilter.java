@@ -12,10 +12,12 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -59,10 +61,14 @@ public class JournalFilter extends HttpFilter {
             send(resp, ApiResponse.error(503, FleetV1Resource.UNAVAILABLE), false);
             return;
         }
+        if (UnitAgentResource.tlsError() != null) {
+            send(resp, ApiResponse.error(500, UnitAgentResource.tlsError()), true);
+            return;
+        }
         String name = ApiRequest.decode(m.group(1));
         UnitAgents.JournalPlan[] plan = new UnitAgents.JournalPlan[1];
         ApiResponse early = FleetV1Resource.dispatch(() -> {
-            plan[0] = new UnitAgents(node.registry()).planJournal(name, req.getParameter("lines"), req.getParameter("follow"),
+            plan[0] = new UnitAgents(node.registry(), UnitAgentResource.https()).planJournal(name, req.getParameter("lines"), req.getParameter("follow"),
                     req.getParameter("machineID"), req.getParameter("output"));
             return plan[0].error();
         });
@@ -71,21 +77,47 @@ public class JournalFilter extends HttpFilter {
             return;
         }
         UnitAgents.JournalPlan p = plan[0];
-        // open upstream before answering, so that an unreachable agent is a clean 502 and not a cut stream;
-        // the agent must send its headers within the status timeout, whatever follow says
+        Upstream up = open(UnitAgentResource.client(), p);
+        if (up.error() != null) {
+            send(resp, up.error(), true);
+            return;
+        }
+        HttpResponse<InputStream> upstream = up.response();
+        resp.setStatus(200);
+        resp.setContentType("text/plain; charset=utf-8");
+        resp.setHeader("Server", FleetV1Resource.SERVER);
+        resp.setHeader("Cache-Control", "no-cache");
+        resp.flushBuffer(); // the headers now: a quiet followed journal still answers at once
+        pump(upstream.body(), resp.getOutputStream(), p.follow() ? null : JOURNAL_IDLE_TIMEOUT);
+    }
+
+    /** The agent's journal stream, open with status 200 ({@code response}), or the answer to give instead ({@code error}). */
+    record Upstream(HttpResponse<InputStream> response, ApiResponse error) {
+    }
+
+    /**
+     * Opens the agent's stream before answering, so that an unreachable agent is a clean 502 and not a cut stream;
+     * the agent must send its headers within the status timeout, whatever follow says. Over https the answer is
+     * taken only from the target machine's agent certificate ({@link UnitAgentResource#peerProblem}); any other
+     * answer's body is dropped unread.
+     */
+    static Upstream open(HttpClient client, UnitAgents.JournalPlan p) throws IOException {
         HttpResponse<InputStream> upstream;
         try {
             HttpRequest r = HttpRequest.newBuilder(p.upstream()).timeout(UnitAgentResource.STATUS_TIMEOUT)
                     .header("Accept", "text/plain").GET().build();
-            upstream = UnitAgentResource.client().send(r, HttpResponse.BodyHandlers.ofInputStream());
+            upstream = client.send(r, HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            send(resp, ApiResponse.error(502, "machine " + p.target().machineId() + ": agent at " + p.target().agent()
-                    + " did not answer: " + UnitAgentResource.describe(e)), true);
-            return;
+            return new Upstream(null, ApiResponse.error(502, "machine " + p.target().machineId() + ": agent at "
+                    + p.target().agent() + " did not answer: " + UnitAgentResource.describe(e)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            send(resp, ApiResponse.error(503, "interrupted"), true);
-            return;
+            return new Upstream(null, ApiResponse.error(503, "interrupted"));
+        }
+        Optional<String> wrong = UnitAgentResource.peerProblem(p.target(), upstream);
+        if (wrong.isPresent()) {
+            upstream.body().close();
+            return new Upstream(null, ApiResponse.error(502, "machine " + p.target().machineId() + ": " + wrong.get()));
         }
         if (upstream.statusCode() != 200) {
             String body;
@@ -93,16 +125,10 @@ public class JournalFilter extends HttpFilter {
                 body = new String(es.readNBytes(64 * 1024), StandardCharsets.UTF_8);
             }
             UnitAgents.AgentAnswer a = UnitAgents.fromAgent(p.target().machineId(), upstream.statusCode(), body);
-            send(resp, ApiResponse.error(upstream.statusCode() == 404 ? 404 : 502,
-                    "machine " + p.target().machineId() + ": " + a.error()), true);
-            return;
+            return new Upstream(null, ApiResponse.error(upstream.statusCode() == 404 ? 404 : 502,
+                    "machine " + p.target().machineId() + ": " + a.error()));
         }
-        resp.setStatus(200);
-        resp.setContentType("text/plain; charset=utf-8");
-        resp.setHeader("Server", FleetV1Resource.SERVER);
-        resp.setHeader("Cache-Control", "no-cache");
-        resp.flushBuffer(); // the headers now: a quiet followed journal still answers at once
-        pump(upstream.body(), resp.getOutputStream(), p.follow() ? null : JOURNAL_IDLE_TIMEOUT);
+        return new Upstream(upstream, null);
     }
 
     private static void send(HttpServletResponse resp, ApiResponse r, boolean serverHeader) throws IOException {

@@ -37,9 +37,16 @@ public final class UnitAgents {
     private static final Pattern IPV6 = Pattern.compile("^[0-9A-Fa-f:.]{2,45}$");
 
     private final Registry registry;
+    private final boolean https;
 
     public UnitAgents(Registry registry) {
+        this(registry, false);
+    }
+
+    /** {@code https}: the node calls the agents over mutual TLS ({@code NodeTls} configured), so their URLs are https. */
+    public UnitAgents(Registry registry, boolean https) {
         this.registry = registry;
+        this.https = https;
     }
 
     /** One machine a unit is on: its agent's base URL, or why there is none ({@code agent} null). */
@@ -227,13 +234,18 @@ public final class UnitAgents {
         }
         List<Target> out = new ArrayList<>();
         for (String id : machines) {
-            out.add(target(id, registry.machineRecord(id).orElse(null)));
+            out.add(target(id, registry.machineRecord(id).orElse(null), https));
         }
         return out;
     }
 
     /** The agent URL of a machine, from its presence: validated IP literal and registered port only. */
     static Target target(String machineId, Presence m) {
+        return target(machineId, m, false);
+    }
+
+    /** As {@link #target(String, Presence)}; {@code https}: an https URL (the agent's local API over mutual TLS). */
+    static Target target(String machineId, Presence m, boolean https) {
         if (m == null) {
             return new Target(machineId, null, "machine " + machineId + " is not present (its agent is gone; the engine moves its units)");
         }
@@ -244,7 +256,7 @@ public final class UnitAgents {
         if (host.isEmpty()) {
             return new Target(machineId, null, "machine " + machineId + " has no usable public IP (\"" + m.publicIP() + "\")");
         }
-        return new Target(machineId, URI.create("http://" + host.get() + ":" + m.agentPort()), null);
+        return new Target(machineId, URI.create((https ? "https://" : "http://") + host.get() + ":" + m.agentPort()), null);
     }
 
     /** The URL host form of an IPv4 or IPv6 literal ("[...]" for IPv6); never a host name (no DNS, no SSRF). */
@@ -264,6 +276,46 @@ public final class UnitAgents {
             }
         }
         return Optional.empty();
+    }
+
+    /** The organisational unit of the certificates agents serve their local API with ({@code fleet-ca issue --kind=agent}). */
+    public static final String AGENT_UNIT = "agent";
+
+    /**
+     * Whether the certificate an agent answered with is that machine's: its subject (RFC 2253, as
+     * {@code X500Principal.getName()}) must be {@code CN=<machineId>} with the one OU {@code agent}. The TLS handshake
+     * has checked the CA and the address; this binds the answer to the machine the registry says is there, so one
+     * machine's agent cannot answer for another's units. Empty when it is; otherwise the error for that machine.
+     */
+    public static Optional<String> agentCertificateProblem(String machineId, String subject) {
+        if (subject == null || subject.isBlank()) {
+            return Optional.of("the agent of machine " + machineId + " presented no certificate");
+        }
+        List<String> cns = new ArrayList<>();
+        List<String> ous = new ArrayList<>();
+        try {
+            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(subject).getRdns()) {
+                values(rdn, "CN", cns);
+                values(rdn, "OU", ous);
+            }
+        } catch (javax.naming.NamingException e) {
+            return Optional.of("the agent of machine " + machineId + " presented a certificate with an unreadable subject");
+        }
+        if (!ous.equals(List.of(AGENT_UNIT))) {
+            return Optional.of("agent certificate of machine " + machineId + " is not an agent's (OU=" + AGENT_UNIT + "): " + subject);
+        }
+        if (cns.size() != 1 || !cns.get(0).equals(machineId)) {
+            return Optional.of("agent certificate is for machine " + (cns.isEmpty() ? "(none)" : String.join(",", cns))
+                    + ", not " + machineId);
+        }
+        return Optional.empty();
+    }
+
+    private static void values(javax.naming.ldap.Rdn rdn, String type, List<String> out) throws javax.naming.NamingException {
+        javax.naming.directory.Attribute a = rdn.toAttributes().get(type);
+        for (int i = 0; a != null && i < a.size(); i++) {
+            out.add(String.valueOf(a.get(i)));
+        }
     }
 
     private static Optional<ApiResponse> badName(String unit) {

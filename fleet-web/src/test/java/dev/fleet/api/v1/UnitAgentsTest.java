@@ -157,4 +157,23 @@ class UnitAgentsTest {
         assertThat(out.containsKey("reason")).isFalse();
         assertThat(UnitAgents.fromAgent("m1", 200, "not json").error()).startsWith("agent answered HTTP 200");
     }
+
+    @Test
+    void anAgentsCertificateMustBeThatMachinesAgentCertificate() {
+        String id = "0123456789abcdef0123456789abcdef";
+        assertThat(UnitAgents.agentCertificateProblem(id, "CN=" + id + ",OU=agent,O=fleet")).isEmpty();
+        assertThat(UnitAgents.agentCertificateProblem(id, "O=fleet,OU=agent,CN=" + id)).isEmpty();
+        assertThat(UnitAgents.agentCertificateProblem(id, "CN=other,OU=agent,O=fleet"))
+                .hasValue("agent certificate is for machine other, not " + id);
+        assertThat(UnitAgents.agentCertificateProblem(id, "OU=agent,O=fleet"))
+                .hasValue("agent certificate is for machine (none), not " + id);
+        for (String notAgent : new String[] {"CN=" + id + ",OU=node,O=fleet", "CN=" + id + ",OU=operate", "CN=" + id + ",O=fleet",
+                "CN=" + id + ",OU=agent,OU=admin"}) {
+            assertThat(UnitAgents.agentCertificateProblem(id, notAgent)).as(notAgent)
+                    .hasValueSatisfying(m -> assertThat(m).contains("is not an agent's"));
+        }
+        assertThat(UnitAgents.agentCertificateProblem(id, "CN=" + id + ",CN=x,OU=agent")).isPresent();
+        assertThat(UnitAgents.agentCertificateProblem(id, null)).hasValueSatisfying(m -> assertThat(m).contains("no certificate"));
+        assertThat(UnitAgents.agentCertificateProblem(id, ",,=")).isPresent();
+    }
 }
