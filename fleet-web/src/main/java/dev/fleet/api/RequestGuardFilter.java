@@ -77,13 +77,14 @@ public class RequestGuardFilter extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain) throws IOException, ServletException {
         String path = req.getRequestURI().substring(req.getContextPath().length());
+        // who first: the audit trail names the caller of a refused request too
+        Access a = access();
+        Access.Who who = a.identify((X509Certificate[]) req.getAttribute("jakarta.servlet.request.X509Certificate"),
+                req.getHeader("Authorization"));
+        req.setAttribute(Access.IDENTITY_ATTRIBUTE, who instanceof Access.Known k ? k.identity().label() : "bad-token");
         RequestGuard.Denial d = guard().check(req.getMethod(), path, req.getHeader("Host"), req.getLocalAddr(), req.getScheme(),
                 req.getHeader("Origin"), req.getHeader("Sec-Fetch-Site"), req.getContentType());
         if (d == null) {
-            Access a = access();
-            Access.Who who = a.identify((X509Certificate[]) req.getAttribute("jakarta.servlet.request.X509Certificate"),
-                    req.getHeader("Authorization"));
-            req.setAttribute(Access.IDENTITY_ATTRIBUTE, who instanceof Access.Known k ? k.identity().label() : "bad-token");
             d = a.decide(req.getMethod(), path, who);
             if (d == null) {
                 chain.doFilter(req, resp);

@@ -105,7 +105,9 @@ public final class Access {
             return null;
         }
         if (who instanceof BadToken bad) {
-            return new RequestGuard.Denial(401, RequestGuard.api(path), bad.message());
+            // what is open to anyone (the probes) stays open whatever the caller sends
+            return AccessPolicy.decide(method, path, Identity.ANONYMOUS) == null ? null
+                    : new RequestGuard.Denial(401, RequestGuard.api(path), bad.message());
         }
         return AccessPolicy.decide(method, path, ((Known) who).identity());
     }

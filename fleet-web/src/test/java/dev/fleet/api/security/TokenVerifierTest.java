@@ -95,6 +95,7 @@ class TokenVerifierTest {
         assertThat(a.identify(null, "Basic YTpi")).isInstanceOf(Access.BadToken.class);
         assertThat(a.identify(null, "Bearer " + token(other, c -> c))).isInstanceOf(Access.BadToken.class);
         assertThat(a.decide("GET", "/fleet/v1/units", a.identify(null, "Bearer junk")).status()).isEqualTo(401);
+        assertThat(a.decide("GET", "/health", a.identify(null, "Bearer junk"))).isNull(); // probes stay open
         assertThat(a.identify(null, null)).isEqualTo(new Access.Known(Identity.ANONYMOUS));
         assertThat(Access.on(null).identify(null, "Bearer x")).isInstanceOf(Access.BadToken.class);
         Access off = Access.off();
