@@ -48,6 +48,12 @@ public final class FleetCluster implements KvCluster {
      * 127.0.0.1, each launched through {@code launchPrefix.apply(nodeName)} (see {@link FleetNodeProcess}).
      */
     public static FleetCluster plan(Path workDir, int size, String httpHost, Function<String, List<String>> launchPrefix) {
+        return plan(workDir, size, httpHost, launchPrefix, name -> List.of());
+    }
+
+    /** As {@link #plan(Path, int, String, Function)}, each node also given {@code options.apply(nodeName)}. */
+    public static FleetCluster plan(Path workDir, int size, String httpHost, Function<String, List<String>> launchPrefix,
+                                    Function<String, List<String>> options) {
         FleetCluster c = new FleetCluster(repositoryRoot(), workDir);
         StringJoiner members = new StringJoiner(",");
         List<int[]> ports = new ArrayList<>();
@@ -60,8 +66,9 @@ public final class FleetCluster implements KvCluster {
         for (int i = 1; i <= size; i++) {
             int[] p = ports.get(i - 1);
             String name = "n" + i;
-            c.nodes.add(new FleetNodeProcess(c.root, name, httpHost, p[0], p[1], workDir.resolve(name),
-                    List.of("--members=" + members), launchPrefix.apply(name)));
+            List<String> opts = new ArrayList<>(List.of("--members=" + members));
+            opts.addAll(options.apply(name));
+            c.nodes.add(new FleetNodeProcess(c.root, name, httpHost, p[0], p[1], workDir.resolve(name), opts, launchPrefix.apply(name)));
         }
         return c;
     }

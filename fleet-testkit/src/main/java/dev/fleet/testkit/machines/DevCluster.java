@@ -4,6 +4,7 @@ import dev.fleet.client.FleetClient;
 import dev.fleet.schema.Machine;
 import dev.fleet.testkit.Dirs;
 import dev.fleet.testkit.FleetCluster;
+import dev.fleet.testkit.ClusterCa;
 import dev.fleet.testkit.FleetNodeProcess;
 
 import java.io.IOException;
@@ -50,6 +51,7 @@ public final class DevCluster implements AutoCloseable {
     private final Ledger ledger;
     private MachineNetwork network;
     private FleetCluster nodes;
+    private ClusterCa ca;
     private final Map<String, SystemdMachine> machines = new LinkedHashMap<>();
     private Thread shutdownHook;
     private boolean closed;
@@ -75,6 +77,7 @@ public final class DevCluster implements AutoCloseable {
         private Path workDir;
         private boolean detached;
         private boolean startAgents = true;
+        private boolean secured;
         private Consumer<String> progress = s -> { };
 
         /** A named instance on a fixed net (the dev cluster is "dev" on net 0). */
@@ -135,6 +138,16 @@ public final class DevCluster implements AutoCloseable {
         /** Without agents the machines boot bare (for tests of the harness itself). */
         public Builder agents(boolean on) {
             this.startAgents = on;
+            return this;
+        }
+
+        /**
+         * A secured cluster: a cluster CA in the work directory (bin/fleet-ca), every node on HTTPS with its node
+         * certificate (--tls-dir), every agent with its own machine's certificate, client certificates and tokens
+         * for each role ({@link #credentials}).
+         */
+        public Builder secured(boolean on) {
+            this.secured = on;
             return this;
         }
 
@@ -227,12 +240,16 @@ public final class DevCluster implements AutoCloseable {
         }
         // Nodes: each in a cgroup of its own under the instance's (so teardown finds every process), and in a
         // session of its own (so a detached cluster survives the terminal that started it).
+        if (b.secured) {
+            ca = ClusterCa.init(FleetCluster.repositoryRoot(), work.resolve("ca"));
+            b.progress.accept("cluster CA in " + ca.dir());
+        }
         nodes = FleetCluster.plan(work, b.nodes, network.hostAddress(), name -> {
             Path[] cg = Cgroups.create(ledger, cgroupParent + "/node-" + name);
             return List.of("/bin/sh", "-c",
                     "echo $$ > \"$1/cgroup.procs\" && echo $$ > \"$2/cgroup.procs\" && shift 2 && exec setsid \"$@\"",
                     "sh", cg[0].toString(), cg[1].toString());
-        });
+        }, name -> ca == null ? List.of() : List.of("--tls-dir=" + nodeFiles(name)));
         List<URI> endpoints = nodes.nodes().stream().map(FleetNodeProcess::url).toList();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, b.nodes + Math.min(b.machines, 4)));
         try {
@@ -252,7 +269,8 @@ public final class DevCluster implements AutoCloseable {
                 String name = "m" + k;
                 SystemdMachine.Spec spec = SystemdMachine.spec(name, k);
                 if (b.startAgents) {
-                    spec = spec.withUnit(AGENT_UNIT, agentUnit(endpoints, network.machineAddress(k), b.metadata.get(name)));
+                    spec = spec.withUnit(AGENT_UNIT, agentUnit(endpoints, network.machineAddress(k), b.metadata.get(name),
+                            ca == null ? null : ca.agent(SystemdMachine.machineIdOf(name), network.machineAddress(k))));
                 }
                 SystemdMachine.Spec s = spec;
                 booted.add(pool.submit(() -> {
@@ -295,10 +313,24 @@ public final class DevCluster implements AutoCloseable {
      * fleet-agent.service: the repository's {@code bin/fleet-agent} (its JVM options) with the host's JDK first on the
      * PATH, both visible through the overlay's lower layer.
      */
-    String agentUnit(List<URI> endpoints, String address, String metadata) {
+    String agentUnit(List<URI> endpoints, String address, String metadata, ClusterCa.PemFiles tls) {
+        // the machine sees the host's files through its overlay's lower layer: the agent's own PEM files too
         return agentUnit(" --endpoint=" + endpoints.stream().map(URI::toString).collect(Collectors.joining(","))
                 + " --public-ip=" + address + " --agent-ttl=" + b.ttl
-                + (metadata == null ? "" : " --metadata=" + metadata));
+                + (metadata == null ? "" : " --metadata=" + metadata)
+                + (tls == null ? "" : " --ca-file=" + tls.ca() + " --cert-file=" + tls.cert() + " --key-file=" + tls.key()));
+    }
+
+    /** A node's --tls-dir: its certificate names the bridge address and loopback. */
+    private Path nodeFiles(String name) {
+        try {
+            return ca.node(name, network.hostAddress(), "127.0.0.1");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -345,6 +377,9 @@ public final class DevCluster implements AutoCloseable {
             p.setProperty("node." + n.name() + ".dataDir", n.dataDir().toString());
         }
         p.setProperty("machines", String.join(",", machines.keySet()));
+        if (ca != null) {
+            p.setProperty("ca", ca.dir().toString());
+        }
         for (SystemdMachine m : machines.values()) {
             p.setProperty("machine." + m.name() + ".id", m.machineId());
             p.setProperty("machine." + m.name() + ".address", m.address());
@@ -392,9 +427,36 @@ public final class DevCluster implements AutoCloseable {
         return nodes;
     }
 
-    /** A client of the nodes' API v1 (the one client: failover over the nodes, 2 s connect, 10 s read timeout). */
+    /**
+     * A client of the nodes' API v1 (the one client: failover over the nodes, 2 s connect, 10 s read timeout); on a
+     * secured cluster with an admin client certificate.
+     */
     public FleetClient client() {
-        return new FleetClient(endpoints());
+        FleetClient c = new FleetClient(endpoints());
+        if (ca != null) {
+            c.useTls(credentials("admin").sslContext());
+        }
+        return c;
+    }
+
+    /** The cluster's CA, or null when the cluster is not secured. */
+    public ClusterCa ca() {
+        return ca;
+    }
+
+    /** A client certificate of {@code role} (read, operate, admin), issued once: the secured cluster's PEM files. */
+    public ClusterCa.PemFiles credentials(String role) {
+        if (ca == null) {
+            throw new IllegalStateException("the cluster is not secured: no credentials");
+        }
+        try {
+            return ca.client("dev-" + role, role);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     public Ledger ledger() {

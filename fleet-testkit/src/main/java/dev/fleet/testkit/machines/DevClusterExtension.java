@@ -28,6 +28,7 @@ public final class DevClusterExtension implements BeforeAllCallback, AfterAllCal
     private int machines = 2;
     private String ttl = "5s";
     private boolean agents = true;
+    private boolean secured;
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private boolean configured;
     private DevCluster cluster;
@@ -55,6 +56,12 @@ public final class DevClusterExtension implements BeforeAllCallback, AfterAllCal
 
     public DevClusterExtension metadata(String machine, String keyValues) {
         metadata.put(machine, keyValues);
+        return this;
+    }
+
+    /** A secured cluster (DevCluster.Builder#secured): CA, HTTPS, every agent with its machine's certificate. */
+    public DevClusterExtension secured(boolean on) {
+        this.secured = on;
         return this;
     }
 
@@ -88,7 +95,7 @@ public final class DevClusterExtension implements BeforeAllCallback, AfterAllCal
                 metadata.put(md.substring(0, colon), md.substring(colon + 1));
             }
         }
-        DevCluster.Builder b = DevCluster.builder().nodes(nodes).machines(machines).ttl(ttl).agents(agents)
+        DevCluster.Builder b = DevCluster.builder().nodes(nodes).machines(machines).ttl(ttl).agents(agents).secured(secured)
                 .progress(line -> System.out.println("[" + testClass.getSimpleName() + "] " + line));
         metadata.forEach(b::metadata);
         String work = System.getProperty("fleet.test.work");

@@ -1,5 +1,9 @@
 package dev.fleet.testkit.machines;
 
+import dev.fleet.testkit.FleetCluster;
+
+import dev.fleet.testkit.ClusterCa;
+
 import dev.fleet.client.FleetClient;
 
 import java.io.IOException;
@@ -27,9 +31,16 @@ public final class FleetDev {
     static final String USAGE = """
             fleet-dev: a fleet cluster of real systemd machines on this host (root; systemd-container)
               fleet-dev up [--machines=3] [--nodes=1] [--ttl=5s] [--metadata=m1:region=eu,disk=ssd]... [--timeout=180s]
+                           [--insecure]
                   boots nodes and machines detached (they outlive the command), waits until every machine is
-                  registered, prints the endpoints and the machines
-              fleet-dev env        prints export FLEETCTL_ENDPOINT=URL[,URL...]
+                  registered, prints the endpoints and the machines. Secured by default: a cluster CA, nodes on
+                  HTTPS with client certificates or tokens required, each agent with its machine's certificate
+                  (--insecure: plain HTTP, no identities)
+              fleet-dev env [--role=admin|operate|read]
+                                   prints the exports for fleetctl, curl and scripts of that role (default admin):
+                                   FLEETCTL_ENDPOINT, and on a secured cluster FLEETCTL_CA_FILE, FLEETCTL_CERT_FILE,
+                                   FLEETCTL_KEY_FILE (PEM: also for curl, openssl, etcdctl and fleet's Go fleetctl)
+                                   and FLEETCTL_TOKEN (a bearer token of that role, valid one day)
               fleet-dev status     nodes and machines, alive or dead, agents, registrations
               fleet-dev down       stops and removes everything 'up' created (node logs stay in FLEET_DEV_HOME)
               fleet-dev cleanup [--force]
@@ -52,7 +63,7 @@ public final class FleetDev {
             Map<String, List<String>> opts = options(List.of(args).subList(1, args.length));
             rc = switch (cmd) {
                 case "up" -> up(opts);
-                case "env" -> env(only(opts));
+                case "env" -> env(opts);
                 case "status" -> status(only(opts));
                 case "down" -> down(only(opts));
                 case "cleanup" -> Cleanup.run(opts.containsKey("force"), System.out) ? 0 : 1;
@@ -132,7 +143,7 @@ public final class FleetDev {
 
     static int up(Map<String, List<String>> opts) throws Exception {
         for (String k : opts.keySet()) {
-            if (!Set.of("machines", "nodes", "ttl", "metadata", "timeout").contains(k)) {
+            if (!Set.of("machines", "nodes", "ttl", "metadata", "timeout", "insecure").contains(k)) {
                 return usageError("up: unknown option --" + k);
             }
         }
@@ -145,6 +156,7 @@ public final class FleetDev {
         Duration timeout = duration(opts.getOrDefault("timeout", List.of("180s")).get(0));
         DevCluster.Builder b = DevCluster.builder().instance(INSTANCE, NET).nodes(nodes).machines(machines)
                 .ttl(opts.getOrDefault("ttl", List.of("5s")).get(0)).detached(true).workDir(home())
+                .secured(!opts.containsKey("insecure"))
                 .progress(line -> System.out.println("  " + line));
         for (String md : opts.getOrDefault("metadata", List.of())) {
             int colon = md.indexOf(':');
@@ -191,12 +203,36 @@ public final class FleetDev {
         return p;
     }
 
-    static int env(Map<String, List<String>> opts) throws IOException {
-        System.out.println("export FLEETCTL_ENDPOINT=" + properties().getProperty("endpoints"));
+    static int env(Map<String, List<String>> opts) throws IOException, InterruptedException {
+        for (String k : opts.keySet()) {
+            if (!k.equals("role")) {
+                return usageError("env: unknown option --" + k);
+            }
+        }
+        String role = opts.getOrDefault("role", List.of("admin")).get(0);
+        if (!Set.of("read", "operate", "admin").contains(role)) {
+            return usageError("env: --role=" + role + ": read, operate or admin");
+        }
+        Properties p = properties();
+        System.out.println("export FLEETCTL_ENDPOINT=" + p.getProperty("endpoints"));
+        ClusterCa ca = ca(p);
+        if (ca != null) {
+            ClusterCa.PemFiles f = ca.client("dev-" + role, role);
+            System.out.println("export FLEETCTL_CA_FILE=" + f.ca());
+            System.out.println("export FLEETCTL_CERT_FILE=" + f.cert());
+            System.out.println("export FLEETCTL_KEY_FILE=" + f.key());
+            System.out.println("export FLEETCTL_TOKEN=" + ca.token("dev-" + role, role, 1));
+        }
         return 0;
     }
 
-    static int status(Map<String, List<String>> opts) throws IOException {
+    /** The secured dev cluster's CA, or null for an insecure one. */
+    static ClusterCa ca(Properties p) throws IOException, InterruptedException {
+        String dir = p.getProperty("ca");
+        return dir == null ? null : ClusterCa.init(FleetCluster.repositoryRoot(), Path.of(dir));
+    }
+
+    static int status(Map<String, List<String>> opts) throws IOException, InterruptedException {
         Properties p = properties();
         List<URI> endpoints = new ArrayList<>();
         System.out.printf("%-6s %-6s %-8s %s%n", "NODE", "STATE", "PID", "URL");
@@ -211,7 +247,12 @@ public final class FleetDev {
         Set<String> registered = new TreeSet<>();
         if (!endpoints.isEmpty()) {
             try {
-                new FleetClient(endpoints).machines().forEach(m -> registered.add(m.id()));
+                FleetClient client = new FleetClient(endpoints);
+                ClusterCa ca = ca(p);
+                if (ca != null) {
+                    client.useTls(ca.client("dev-admin", "admin").sslContext());
+                }
+                client.machines().forEach(m -> registered.add(m.id()));
             } catch (RuntimeException e) {
                 System.out.println("(machines not listed: " + e.getMessage() + ")");
             }
