@@ -16,7 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * {@code fleet-bench agent [--machines=3] [--starts=100] [--units=300] [--idle-seconds=30]}: on a dev cluster of
+ * {@code fleet-bench agent [--machines=3] [--starts=100] [--units=300] [--idle-seconds=30] [--security=off|on|both]}:
+ * (both: a plain cluster, then a secured one, in the same run) on a dev cluster of
  * real systemd machines (1 node),
  * <ol>
  *   <li>start latency: from the API call that sets {@code launched} on a loaded unit to {@code ActiveState=active}
@@ -36,6 +37,7 @@ public final class AgentBench {
         int starts = 100;
         int units = 300;
         int idleSeconds = 30;
+        String security = "off";
         for (String a : args) {
             String v = a.substring(a.indexOf('=') + 1);
             if (a.startsWith("--machines=")) {
@@ -46,19 +48,44 @@ public final class AgentBench {
                 units = Integer.parseInt(v);
             } else if (a.startsWith("--idle-seconds=")) {
                 idleSeconds = Integer.parseInt(v);
+            } else if (a.startsWith("--security=") && List.of("off", "on", "both").contains(v)) {
+                security = v;
             } else {
                 throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        try (DevCluster c = DevCluster.builder().nodes(1).machines(machines).ttl("10s")
-                .progress(s -> System.out.println("[bench] " + s)).start()) {
-            c.awaitRegistered(java.time.Duration.ofMinutes(3));
-            FleetClient api = c.client();
-            anchor(c.machines().get(0), starts);
-            startLatency(api, starts);
-            manyUnits(api, units);
-            idle(c, idleSeconds);
+        List<String> summary = new ArrayList<>();
+        for (boolean secured : security.equals("both") ? List.of(false, true) : List.of(security.equals("on"))) {
+            String variant = secured ? "security on (HTTPS, client certificate, agents on mutual TLS)" : "security off (plain HTTP)";
+            System.out.println("[bench] ---- " + variant);
+            try (DevCluster c = DevCluster.builder().nodes(1).machines(machines).ttl("10s").secured(secured)
+                    .progress(s -> System.out.println("[bench] " + s)).start()) {
+                c.awaitRegistered(java.time.Duration.ofMinutes(3));
+                // an operator's certificate on a secured cluster, as a user's fleetctl would present it
+                FleetClient api = c.client();
+                if (secured) {
+                    api.useTls(c.credentials("operate").sslContext());
+                }
+                List<Double> anchor = anchor(c.machines().get(0), starts);
+                List<Double> start = startLatency(api, starts);
+                double all = manyUnits(api, units);
+                idle(c, idleSeconds);
+                summary.add(String.format("%-62s start->active p50 %6.1f ms (systemctl %5.1f ms), p99 %6.1f ms; %d units all active %5.2f s",
+                        variant, p50(start), p50(anchor), pct(sorted(start), 99), units, all));
+            }
         }
+        System.out.println("[bench] ---- summary");
+        summary.forEach(l -> System.out.println("[bench] " + l));
+    }
+
+    private static List<Double> sorted(List<Double> ms) {
+        List<Double> s = new ArrayList<>(ms);
+        Collections.sort(s);
+        return s;
+    }
+
+    private static double p50(List<Double> ms) {
+        return pct(sorted(ms), 50);
     }
 
     private static List<UnitOption> sleeper(int i) {
@@ -66,7 +93,7 @@ public final class AgentBench {
     }
 
     /** The floor: systemctl start inside the machine (its own process start and nsenter included). */
-    private static void anchor(SystemdMachine m, int n) throws Exception {
+    private static List<Double> anchor(SystemdMachine m, int n) throws Exception {
         java.nio.file.Path dir = m.rootPath().resolve("run/systemd/system");
         java.nio.file.Files.createDirectories(dir);
         for (int i = 0; i < n; i++) {
@@ -83,9 +110,10 @@ public final class AgentBench {
             m.exec("systemctl", "stop", "anchor-" + i + ".service");
         }
         print("anchor: systemctl start in the machine (nsenter, no fleet)", ms);
+        return ms;
     }
 
-    private static void startLatency(FleetClient api, int n) throws Exception {
+    private static List<Double> startLatency(FleetClient api, int n) throws Exception {
         for (int i = 0; i < n; i++) {
             api.putUnit(Unit.put("lat-" + i + ".service", sleeper(i), "loaded"));
         }
@@ -111,9 +139,10 @@ public final class AgentBench {
             ms.add((System.nanoTime() - t0) / 1e6);
         }
         print("fleet: PUT desiredState=launched -> systemdActiveState=active in /fleet/v1/state", ms);
+        return ms;
     }
 
-    private static void manyUnits(FleetClient api, int n) throws Exception {
+    private static double manyUnits(FleetClient api, int n) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(16);
         long t0 = System.nanoTime();
         try {
@@ -135,6 +164,7 @@ public final class AgentBench {
         double all = (System.nanoTime() - t0) / 1e9;
         System.out.printf("[bench] %d units: submitted in %.2f s, all active (reported) %.2f s after the first PUT (%.0f units/s)%n",
                 n, submitted, all, n / all);
+        return all;
     }
 
     private static void idle(DevCluster c, int seconds) throws Exception {
