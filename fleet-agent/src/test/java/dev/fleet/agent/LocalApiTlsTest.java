@@ -1,5 +1,6 @@
 package dev.fleet.agent;
 
+import dev.fleet.testkit.TestPki;
 import dev.fleet.agent.local.LocalApi;
 import dev.fleet.client.Tls;
 import org.junit.jupiter.api.AfterAll;

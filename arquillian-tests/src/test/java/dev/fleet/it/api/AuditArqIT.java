@@ -1,23 +1,15 @@
 package dev.fleet.it.api;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.File;
-import java.io.StringReader;
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,32 +30,23 @@ class AuditArqIT {
 
     @Deployment(testable = false)
     static WebArchive war() {
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File("../fleet-web/target/fleet-web.war"));
+        return WarClient.fleetWar();
     }
 
     @ArquillianResource
     URL base;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private WarClient client;
 
-    record Reply(int status, String body, HttpResponse<String> raw) {
-        JsonObject json() {
-            return Json.createReader(new StringReader(body)).readObject();
+    private WarClient client() {
+        if (client == null) {
+            client = new WarClient(base); // base is injected after construction
         }
+        return client;
     }
 
-    private Reply send(String method, String path, String contentType, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + path))
-                .timeout(Duration.ofSeconds(30));
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body(), r);
+    private WarClient.Reply send(String method, String path, String contentType, String body, String... headers) throws Exception {
+        return client().send(method, path, contentType, body, headers);
     }
 
     @Test
@@ -74,20 +57,20 @@ class AuditArqIT {
         String key = "/v2/keys/audit/" + tag;
         Instant before = Instant.now().minusSeconds(5);
 
-        Reply put = send("PUT", unit, "application/json",
+        WarClient.Reply put = send("PUT", unit, "application/json",
                 "{\"desiredState\":\"inactive\",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/true\"}]}");
         assertThat(put.status()).as(put.body()).isEqualTo(201);
         assertThat(send("GET", unit, null, null).status()).isEqualTo(200); // a read: not recorded
-        Reply set = send("PUT", key + "?ttl=600", "application/x-www-form-urlencoded", "value=1");
+        WarClient.Reply set = send("PUT", key + "?ttl=600", "application/x-www-form-urlencoded", "value=1");
         assertThat(set.status()).as(set.body()).isEqualTo(201);
-        Reply refused = send("PUT", key, "application/x-www-form-urlencoded", "value=2", "Origin", "http://evil.example");
+        WarClient.Reply refused = send("PUT", key, "application/x-www-form-urlencoded", "value=2", "Origin", "http://evil.example");
         assertThat(refused.status()).as(refused.body()).isEqualTo(403); // RequestGuardFilter's refusal, inside AuditFilter
-        Reply del = send("DELETE", key, null, null);
+        WarClient.Reply del = send("DELETE", key, null, null);
         assertThat(del.status()).as(del.body()).isEqualTo(200);
-        Reply missing = send("DELETE", key, null, null);
+        WarClient.Reply missing = send("DELETE", key, null, null);
         assertThat(missing.status()).isEqualTo(404);
 
-        Reply audit = send("GET", "/fleet/admin/v1/audit?limit=1000", null, null);
+        WarClient.Reply audit = send("GET", "/fleet/admin/v1/audit?limit=1000", null, null);
         assertThat(audit.status()).as(audit.body()).isEqualTo(200);
         assertThat(audit.raw().headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
         assertThat(audit.raw().headers().firstValue("Server").orElse("")).startsWith("fleetd/");
@@ -114,7 +97,7 @@ class AuditArqIT {
         assertThat(send("GET", "/fleet/admin/v1/audit", null, null).json().getJsonArray("entries").size()).isBetween(5, 100);
 
         for (String bad : new String[] {"0", "1001", "-1", "ten", "", "99999999999"}) {
-            Reply r = send("GET", "/fleet/admin/v1/audit?limit=" + bad, null, null);
+            WarClient.Reply r = send("GET", "/fleet/admin/v1/audit?limit=" + bad, null, null);
             assertThat(r.status()).as(bad + " " + r.body()).isEqualTo(400);
             assertThat(r.json().getJsonObject("error").getInt("code")).isEqualTo(400);
             assertThat(r.json().getJsonObject("error").getString("message")).contains("limit");

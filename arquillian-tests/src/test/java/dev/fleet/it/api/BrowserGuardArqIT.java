@@ -6,12 +6,10 @@ import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringReader;
@@ -40,38 +38,30 @@ class BrowserGuardArqIT {
 
     @Deployment(testable = false)
     static WebArchive war() {
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File("../fleet-web/target/fleet-web.war"));
+        return WarClient.fleetWar();
     }
 
     @ArquillianResource
     URL base;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private WarClient client;
 
-    record Reply(int status, String body, HttpResponse<String> raw) {
-        JsonObject json() {
-            return Json.createReader(new StringReader(body)).readObject();
+    private WarClient client() {
+        if (client == null) {
+            client = new WarClient(base); // base is injected after construction
         }
+        return client;
     }
 
     private String root() {
-        return base.toString().replaceAll("/$", "");
+        return client().root();
     }
 
-    private Reply send(String method, String path, String contentType, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(root() + path)).timeout(Duration.ofSeconds(30));
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body(), r);
+    private WarClient.Reply send(String method, String path, String contentType, String body, String... headers) throws Exception {
+        return client().send(method, path, contentType, body, headers);
     }
 
-    private Reply get(String path) throws Exception {
+    private WarClient.Reply get(String path) throws Exception {
         return send("GET", path, null, null);
     }
 
@@ -95,7 +85,7 @@ class BrowserGuardArqIT {
         await().atMost(Duration.ofMinutes(1)).until(() -> get("/health").status() == 200);
     }
 
-    private static void assertEtcdError(Reply r, int status) {
+    private static void assertEtcdError(WarClient.Reply r, int status) {
         assertThat(r.status()).as(r.body()).isEqualTo(status);
         JsonObject j = r.json();
         assertThat(j.getInt("errorCode")).as(r.body()).isPositive();
@@ -103,7 +93,7 @@ class BrowserGuardArqIT {
         assertThat(j.containsKey("index")).isTrue();
     }
 
-    private static void assertFleetError(Reply r, int status) {
+    private static void assertFleetError(WarClient.Reply r, int status) {
         assertThat(r.status()).as(r.body()).isEqualTo(status);
         assertThat(r.json().getJsonObject("error").getInt("code")).isEqualTo(status);
         assertThat(r.json().getJsonObject("error").getString("message")).isNotBlank();
@@ -114,14 +104,14 @@ class BrowserGuardArqIT {
         awaitReady();
         String ghost = "{\"name\":\"ghost\",\"peerURLs\":[\"tcp://10.99.99.99:7800\"]}";
         for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
-            Reply r = send("POST", "/v2/members", type, ghost);
+            WarClient.Reply r = send("POST", "/v2/members", type, ghost);
             assertThat(r.status()).as(type + " " + r.body()).isEqualTo(415);
             assertThat(r.json().getString("message")).isEqualTo("Bad Content-Type " + type + ", accept application/json");
         }
-        Reply members = get("/v2/members");
+        WarClient.Reply members = get("/v2/members");
         assertThat(members.json().getJsonArray("members")).hasSize(1);
         assertThat(members.body()).doesNotContain("ghost");
-        Reply w = send("PUT", "/v2/keys/guard/after-ghost", "application/x-www-form-urlencoded", "value=still-writable");
+        WarClient.Reply w = send("PUT", "/v2/keys/guard/after-ghost", "application/x-www-form-urlencoded", "value=still-writable");
         assertThat(w.status()).as(w.body()).isIn(200, 201);
         // JSON with a bad body still reaches the members API (and its 400)
         assertThat(send("POST", "/v2/members", "application/json", "{\"peerURLs\":[\"tcp://127.0.0.1:1\"]}").status()).isEqualTo(400);
@@ -130,18 +120,18 @@ class BrowserGuardArqIT {
     @Test
     void crossOriginWritesAreForbiddenAndWriteNothing() throws Exception {
         awaitReady();
-        Reply etcd = send("PUT", "/v2/keys/guard/evil", "application/x-www-form-urlencoded", "value=1", "Origin", "http://evil.example");
+        WarClient.Reply etcd = send("PUT", "/v2/keys/guard/evil", "application/x-www-form-urlencoded", "value=1", "Origin", "http://evil.example");
         assertEtcdError(etcd, 403);
         assertThat(get("/v2/keys/guard/evil").status()).isEqualTo(404);
-        Reply site = send("POST", "/v2/keys/guard/queue", "application/x-www-form-urlencoded", "value=1", "Sec-Fetch-Site", "cross-site");
+        WarClient.Reply site = send("POST", "/v2/keys/guard/queue", "application/x-www-form-urlencoded", "value=1", "Sec-Fetch-Site", "cross-site");
         assertEtcdError(site, 403);
         assertThat(get("/v2/keys/guard/queue").status()).isEqualTo(404);
 
         String unit = "{\"desiredState\":\"inactive\",\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/true\"}]}";
-        Reply fleet = send("PUT", "/fleet/v1/units/guard-evil.service", "application/json", unit, "Origin", "http://evil.example");
+        WarClient.Reply fleet = send("PUT", "/fleet/v1/units/guard-evil.service", "application/json", unit, "Origin", "http://evil.example");
         assertFleetError(fleet, 403);
         assertThat(get("/fleet/v1/units/guard-evil.service").status()).isEqualTo(404);
-        Reply members = send("POST", "/v2/members", "application/json", "{\"name\":\"ghost\",\"peerURLs\":[\"tcp://10.99.99.99:7800\"]}",
+        WarClient.Reply members = send("POST", "/v2/members", "application/json", "{\"name\":\"ghost\",\"peerURLs\":[\"tcp://10.99.99.99:7800\"]}",
                 "Origin", "http://evil.example");
         assertThat(members.status()).isEqualTo(403);
         assertThat(get("/v2/members").json().getJsonArray("members")).hasSize(1);
@@ -184,36 +174,36 @@ class BrowserGuardArqIT {
         String machine = "guard-m-" + UUID.randomUUID().toString().substring(0, 8);
         long before = Long.parseLong(get("/v2/keys/").raw().headers().firstValue("X-Etcd-Index").orElseThrow());
         // a live watch on / (recursive) from before the registration
-        CompletableFuture<HttpResponse<String>> live = http.sendAsync(HttpRequest.newBuilder(
+        CompletableFuture<HttpResponse<String>> live = client().http().sendAsync(HttpRequest.newBuilder(
                 URI.create(root() + "/v2/keys/?wait=true&recursive=true&waitIndex=" + (before + 1))).build(), HttpResponse.BodyHandlers.ofString());
-        Reply reg = send("PUT", "/fleet/agent/v1/machines/" + machine, "application/json",
+        WarClient.Reply reg = send("PUT", "/fleet/agent/v1/machines/" + machine, "application/json",
                 "{\"session\":\"" + session + "\",\"publicIP\":\"10.0.0.9\",\"ttl\":60}");
         assertThat(reg.status()).as(reg.body()).isEqualTo(201);
         assertThat(reg.body()).doesNotContain(session);
         Thread.sleep(300);
         assertThat(live).isNotDone(); // the registration is not an event of /'s watchers
         // a later visible write ends the watches; they show it, not the registration
-        Reply visible = send("PUT", "/v2/keys/guard/visible-" + machine, "application/x-www-form-urlencoded", "value=1");
+        WarClient.Reply visible = send("PUT", "/v2/keys/guard/visible-" + machine, "application/x-www-form-urlencoded", "value=1");
         assertThat(visible.status()).isEqualTo(201);
         HttpResponse<String> liveDone = live.get(10, TimeUnit.SECONDS);
         assertThat(liveDone.body()).contains("visible-" + machine).doesNotContain(session).doesNotContain("_fleet");
-        Reply history = get("/v2/keys/?wait=true&recursive=true&waitIndex=" + (before + 1));
+        WarClient.Reply history = get("/v2/keys/?wait=true&recursive=true&waitIndex=" + (before + 1));
         assertThat(history.body()).contains("visible-" + machine).doesNotContain(session).doesNotContain("_fleet");
 
         for (String path : new String[] {"/v2/keys/_fleet/machines?recursive=true", "/v2/keys/_fleet/machines/" + machine,
                 "/v2/keys/_fleet?recursive=true", "/v2/keys/_fleet/machines/" + machine + "?quorum=true",
                 "/v2/keys/%5Ffleet/machines?recursive=true", "/v2/keys//_fleet/machines?recursive=true",
                 "/v2/keys/_fleet/machines?wait=true&recursive=true&waitIndex=1"}) {
-            Reply r = get(path);
+            WarClient.Reply r = get(path);
             assertEtcdError(r, 404);
             assertThat(r.body()).as(path).doesNotContain(session);
         }
-        Reply delete = send("DELETE", "/v2/keys/_fleet/machines/" + machine, null, null);
+        WarClient.Reply delete = send("DELETE", "/v2/keys/_fleet/machines/" + machine, null, null);
         assertEtcdError(delete, 403);
         for (String path : new String[] {"/v2/keys/?recursive=true", "/v2/keys/?recursive=true&sorted=true&quorum=true",
                 "/fleet/v1/machines", "/fleet/agent/v1/machines/" + machine + "/schedule", "/fleet/v1/units", "/fleet/v1/state",
                 "/v2/stats/self", "/v2/members", "/metrics"}) {
-            Reply r = get(path);
+            WarClient.Reply r = get(path);
             assertThat(r.status()).as(path + " " + r.body()).isLessThan(400);
             assertThat(r.body()).as(path).doesNotContain(session);
         }

@@ -1,5 +1,6 @@
 package dev.fleet.api.v1;
 
+import dev.fleet.testkit.TestPki;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;

@@ -1,4 +1,4 @@
-package dev.fleet.api.v1;
+package dev.fleet.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,14 +17,15 @@ import java.util.List;
  * A small CA for tests, made with the JDK's keytool (EC P-256: fast), issuing what {@code bin/fleet-ca} issues:
  * {@code NAME.pem}, {@code NAME-key.pem} (PKCS#8), {@code ca.pem}, {@code NAME.p12} (alias {@code fleet}, with the
  * chain), {@code truststore.p12} and {@code NAME.pass}. (fleet-ca's own {@code CaDir} needs BouncyCastle, which an
- * offline build may not have.)
+ * offline build may not have; {@link ClusterCa} runs the real tool for integration tests.) One for the unit tests of
+ * fleet-agent and fleet-web.
  */
-final class TestPki {
-    static final String PASSWORD = "test-password";
-    final Path dir;
+public final class TestPki {
+    public static final String PASSWORD = "test-password";
+    public final Path dir;
 
     /** A new CA in {@code dir}: {@code ca.p12}, {@code ca.pem}. */
-    TestPki(Path dir, String name) throws Exception {
+    public TestPki(Path dir, String name) throws Exception {
         this.dir = dir;
         Files.createDirectories(dir);
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name + ",O=fleet",
@@ -36,32 +37,32 @@ final class TestPki {
         store(trust, dir.resolve("truststore.p12"));
     }
 
-    Path ca() {
+    public Path ca() {
         return dir.resolve("ca.pem");
     }
 
-    Path cert(String name) {
+    public Path cert(String name) {
         return dir.resolve(name + ".pem");
     }
 
-    Path key(String name) {
+    public Path key(String name) {
         return dir.resolve(name + "-key.pem");
     }
 
-    Path p12(String name) {
+    public Path p12(String name) {
         return dir.resolve(name + ".p12");
     }
 
-    Path truststore() {
+    public Path truststore() {
         return dir.resolve("truststore.p12");
     }
 
-    Path passwordFile(String name) {
+    public Path passwordFile(String name) {
         return dir.resolve(name + ".pass");
     }
 
     /** A certificate for {@code subject} (e.g. {@code CN=n1,OU=node,O=fleet}), serverAuth + clientAuth, with {@code ip} as IP SAN if non-null. */
-    TestPki issue(String name, String subject, String ip) throws Exception {
+    public TestPki issue(String name, String subject, String ip) throws Exception {
         keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", subject,
                 "-validity", "2", "-keystore", name + "-own.p12", "-storepass", PASSWORD);
         keytool("-certreq", "-alias", name, "-keystore", name + "-own.p12", "-storepass", PASSWORD, "-file", name + ".csr");
@@ -83,7 +84,7 @@ final class TestPki {
         return this;
     }
 
-    static Certificate certificate(Path pem) throws Exception {
+    public static Certificate certificate(Path pem) throws Exception {
         try (InputStream in = Files.newInputStream(pem)) {
             return CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
