@@ -38,7 +38,8 @@ class SecuredDevClusterIT {
     static Run run(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
         Path out = Files.createTempFile("secured", ".out");
         Path err = Files.createTempFile("secured", ".err");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().keySet().removeIf(k -> k.startsWith("FLEETCTL_"));
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -131,6 +132,14 @@ class SecuredDevClusterIT {
         assertThat(noCert.rc()).isNotZero();
         Run plainLocal = run(Map.of(), "curl", "-sS", "--max-time", "5", "-w", " %{http_code}", "http://" + m1.address() + ":4002/agent/v1/units/curl.service/status");
         assertThat(plainLocal.out()).doesNotContain("properties");
+
+        // fleet's Go client's TLS: PEM CA, certificate and key, TLS 1.2, the server's certificate checked against the
+        // endpoint's address (the bridge's IP): openssl with the same files
+        java.net.URI u = c.endpoints().get(0);
+        Run s = run(Map.of(), "openssl", "s_client", "-connect", u.getHost() + ":" + u.getPort(), "-tls1_2", "-CAfile",
+                operate.ca().toString(), "-cert", operate.cert().toString(), "-key", operate.key().toString(),
+                "-verify_return_error", "-verify_ip", u.getHost());
+        assertThat(s.out()).contains("Verify return code: 0 (ok)").contains("Protocol  : TLSv1.2");
 
         // without a client certificate: 401 and nothing of the cluster
         Run anonymous = curl(new ClusterCa.PemFiles(operate.ca(), null, null), "GET", node + "/fleet/v1/units", null);

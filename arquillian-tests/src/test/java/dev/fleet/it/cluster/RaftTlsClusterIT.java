@@ -18,8 +18,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The README's way to a RAFT channel over mutual TLS: `bin/fleet-ca init`, `bin/fleet-ca issue --kind=node` for each
- * member, `bin/fleet-node --raft-tls-dir=...`. Two members form a cluster over TLS and replicate a write; the node's
- * log says the channel is TLS. (An impostor of another CA is RaftTlsTest's case.)
+ * member, `bin/fleet-node --raft-tls-dir=...`. A rogue node process with a certificate of its own CA, which lists the
+ * real members as its peers, is started first; then two members form a cluster over TLS without it and replicate a
+ * write, and the node's log says the channel is TLS; the rogue never gets a leader. (RaftTlsTest has the in-JVM cases.)
  */
 class RaftTlsClusterIT {
 
@@ -34,7 +35,16 @@ class RaftTlsClusterIT {
         int[] raft = {Ports.free(100), Ports.free(100)};
         String members = "t0=127.0.0.1:" + raft[0] + ",t1=127.0.0.1:" + raft[1];
         List<FleetNodeProcess> nodes = new ArrayList<>();
+        Path otherCa = work.resolve("rogue-ca");
+        fleetCa(root, "init", "--dir=" + otherCa);
+        fleetCa(root, "issue", "--kind=node", "--name=t2", "--ip=127.0.0.1", "--dir=" + otherCa);
+        int rogueRaft = Ports.free(100);
+        FleetNodeProcess rogue = new FleetNodeProcess(root, "t2", Ports.free(), rogueRaft, work.resolve("rogue"),
+                List.of("--members=" + members + ",t2=127.0.0.1:" + rogueRaft, "--raft-tls-dir=" + otherCa.resolve("nodes/t2")));
         try {
+            rogue.start();
+            await().atMost(FleetCluster.BOOT_TIMEOUT).until(() -> Files.exists(rogue.consoleLog())
+                    && Files.readString(rogue.consoleLog()).contains("RAFT channel: mutual TLS"));
             for (int i = 0; i < 2; i++) {
                 fleetCa(root, "issue", "--kind=node", "--name=" + names.get(i), "--ip=127.0.0.1", "--dir=" + ca);
                 Path dir = ca.resolve("nodes").resolve(names.get(i));
@@ -51,7 +61,14 @@ class RaftTlsClusterIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> b.get("/over-tls").status() == 200);
             assertThat(b.get("/over-tls").body()).contains("\"value\":\"yes\"");
             assertThat(Files.readString(nodes.get(0).consoleLog())).contains("RAFT channel: mutual TLS");
+            // the real members list each other only, and the rogue, still running, never had a leader
+            String listed = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    nodes.get(0).url().resolve("/v2/members")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(listed).contains("\"t0\"", "\"t1\"").doesNotContain("t2");
+            assertThat(rogue.isAlive()).isTrue();
+            assertThat(Files.readString(rogue.consoleLog())).doesNotContain("fleet-node ready");
         } finally {
+            rogue.stop();
             for (FleetNodeProcess n : nodes) {
                 n.stop();
             }

@@ -189,6 +189,19 @@ class SecuredNodeIT {
     }
 
     @Test
+    @Order(0)
+    void aNodeOnANonLoopbackAddressWithoutTlsRefusesToStart() throws Exception {
+        Run r = run(root.resolve("bin/fleet-node").toString(), "--name=bare", "--http-host=192.0.2.10",
+                "--data-dir=" + work.resolve("bare"));
+        assertThat(r.rc()).isEqualTo(2);
+        assertThat(r.err()).contains("is not a loopback address").contains("--tls-dir").contains("--insecure");
+        Run raft = run(root.resolve("bin/fleet-node").toString(), "--name=bare", "--raft-host=192.0.2.10",
+                "--data-dir=" + work.resolve("bare"));
+        assertThat(raft.rc()).isEqualTo(2);
+        assertThat(raft.err()).contains("--raft-host=192.0.2.10 is not a loopback address");
+    }
+
+    @Test
     @Order(1)
     void everyRouteForEveryCaller() throws Exception {
         List<String> wrong = new ArrayList<>();
