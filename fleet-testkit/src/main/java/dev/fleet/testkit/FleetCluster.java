@@ -1,5 +1,7 @@
 package dev.fleet.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +13,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 
-/** A cluster of real fleet nodes on loopback, each a {@code bin/fleet-node} process with its own data dir. */
+/**
+ * A cluster of real fleet nodes on loopback, each a {@code bin/fleet-node} process with its own data dir; plain, or
+ * secured ({@link #startSecured}: each node with its own {@code --tls-dir} from one {@link ClusterCa}).
+ */
 public final class FleetCluster implements KvCluster {
     public static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
 
@@ -19,11 +24,16 @@ public final class FleetCluster implements KvCluster {
     private final Path workDir;
     private final List<FleetNodeProcess> nodes = new ArrayList<>();
     private final List<Double> readySeconds = new ArrayList<>();
+    private ClusterCa ca;
+    private EtcdV2Client.Auth auth = EtcdV2Client.Auth.NONE;
 
     private FleetCluster(Path root, Path workDir) {
         this.root = root;
         this.workDir = workDir;
     }
+
+    /** Name of the operate-role client certificate {@link #auth()} presents on a secured cluster. */
+    public static final String OPERATE_CLIENT = "testkit-operate";
 
     /** The repository root (where bin/ is): the fleet.root system property or the working directory's parent. */
     public static Path repositoryRoot() {
@@ -48,6 +58,31 @@ public final class FleetCluster implements KvCluster {
      * 127.0.0.1, each launched through {@code launchPrefix.apply(nodeName)} (see {@link FleetNodeProcess}).
      */
     public static FleetCluster plan(Path workDir, int size, String httpHost, Function<String, List<String>> launchPrefix) {
+        try {
+            return plan(workDir, size, httpHost, launchPrefix, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Boots {@code size} secured nodes at once: node {@code n<i>} runs with {@code --tls-dir=} what
+     * {@code ca.node("n<i>", "127.0.0.1")} issued (HTTPS only, client authentication, mutual TLS on RAFT), and
+     * {@link #auth()} presents the operate-role client certificate {@value #OPERATE_CLIENT} of {@code ca}.
+     */
+    public static FleetCluster startSecured(Path workDir, int size, ClusterCa ca) throws Exception {
+        return plan(workDir, size, "127.0.0.1", name -> List.of(), ca).startAll();
+    }
+
+    /**
+     * As {@link #plan(Path, int, String, Function)}; with a {@code ca} (null: plain) every node is secured with its
+     * own {@code --tls-dir} from it (certificates for {@code httpHost} and 127.0.0.1).
+     */
+    public static FleetCluster plan(Path workDir, int size, String httpHost, Function<String, List<String>> launchPrefix,
+                                    ClusterCa ca) throws IOException, InterruptedException {
         FleetCluster c = new FleetCluster(repositoryRoot(), workDir);
         StringJoiner members = new StringJoiner(",");
         List<int[]> ports = new ArrayList<>();
@@ -60,8 +95,18 @@ public final class FleetCluster implements KvCluster {
         for (int i = 1; i <= size; i++) {
             int[] p = ports.get(i - 1);
             String name = "n" + i;
+            List<String> options = new ArrayList<>(List.of("--members=" + members));
+            if (ca != null) {
+                String[] ips = httpHost.equals("127.0.0.1") ? new String[] {"127.0.0.1"}
+                        : new String[] {httpHost, "127.0.0.1"};
+                options.add("--tls-dir=" + ca.node(name, ips));
+            }
             c.nodes.add(new FleetNodeProcess(c.root, name, httpHost, p[0], p[1], workDir.resolve(name),
-                    List.of("--members=" + members), launchPrefix.apply(name)));
+                    options, launchPrefix.apply(name)));
+        }
+        if (ca != null) {
+            c.ca = ca;
+            c.auth = new EtcdV2Client.Auth(ca.client(OPERATE_CLIENT, "operate").sslContext(), null);
         }
         return c;
     }
@@ -117,6 +162,17 @@ public final class FleetCluster implements KvCluster {
     /** Every "time to ready" the nodes printed, in seconds. */
     public List<Double> readySeconds() {
         return List.copyOf(readySeconds);
+    }
+
+    /** The CA the nodes' certificates come from; null for a plain cluster. */
+    public ClusterCa ca() {
+        return ca;
+    }
+
+    /** Plain HTTP, or (secured) TLS with the operate client certificate {@value #OPERATE_CLIENT}. */
+    @Override
+    public EtcdV2Client.Auth auth() {
+        return auth;
     }
 
     @Override
