@@ -19,6 +19,8 @@ import java.util.function.Function;
  */
 public final class FleetCluster implements KvCluster {
     public static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+    /** Name of the operate-role client certificate {@link #auth()} presents on a secured cluster. */
+    public static final String OPERATE_CLIENT = "testkit-operate";
 
     private final Path root;
     private final Path workDir;
@@ -31,9 +33,6 @@ public final class FleetCluster implements KvCluster {
         this.root = root;
         this.workDir = workDir;
     }
-
-    /** Name of the operate-role client certificate {@link #auth()} presents on a secured cluster. */
-    public static final String OPERATE_CLIENT = "testkit-operate";
 
     /** The repository root (where bin/ is): the fleet.root system property or the working directory's parent. */
     public static Path repositoryRoot() {
@@ -125,10 +124,17 @@ public final class FleetCluster implements KvCluster {
         return this;
     }
 
-    /** Starts a new node that joins through {@code via} (POST /v2/members), and waits until it is ready. */
+    /**
+     * Starts a new node that joins through {@code via} (POST /v2/members), and waits until it is ready; in a secured
+     * cluster with its own {@code --tls-dir} from the same CA.
+     */
     public FleetNodeProcess join(String name, FleetNodeProcess via) throws Exception {
+        List<String> options = new ArrayList<>(List.of("--join=" + via.url()));
+        if (ca != null) {
+            options.add("--tls-dir=" + ca.node(name, "127.0.0.1"));
+        }
         FleetNodeProcess n = new FleetNodeProcess(root, name, Ports.free(), Ports.free(100), workDir.resolve(name),
-                List.of("--join=" + via.url()));
+                options);
         nodes.add(n);
         n.start();
         readySeconds.add(n.awaitReady(BOOT_TIMEOUT));
