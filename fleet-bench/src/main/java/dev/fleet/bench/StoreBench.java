@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToDoubleFunction;
 
 import javax.imageio.ImageIO;
 
@@ -82,20 +83,45 @@ public final class StoreBench {
     record WatchRun(String watcher, String writer, boolean earlyHeaders, int events, int missed,
                     long[] sortedLatencies) {}
 
-    record Results(String label, List<URI> urls, PutRun single, PutRun multi, WatchRun watch) {}
+    /**
+     * One cluster under test: its label in the report, what it is, its members' URLs and how a client reaches them
+     * (plain HTTP, or TLS with a client certificate and/or a bearer token).
+     */
+    public record Side(String label, String description, List<URI> urls, EtcdV2Client.Auth auth) {}
 
-    /** One row of the report. */
-    record Row(String metric, String unit, double ours, double etcd, boolean higherIsBetter) {
-        String ratio() {
-            return etcd == 0 || Double.isNaN(etcd) || Double.isNaN(ours) ? "n/a" : fmt(ours / etcd);
+    record Results(Side side, PutRun single, PutRun multi, WatchRun watch) {}
+
+    /** A ratio column of the report: side {@code num}'s value over side {@code den}'s. */
+    record Ratio(int num, int den) {}
+
+    /** One row of the report: one value per side. */
+    record Row(String metric, String unit, double[] values, boolean higherIsBetter) {
+        double ratioValue(Ratio r) {
+            double n = values[r.num()];
+            double d = values[r.den()];
+            return d == 0 || Double.isNaN(d) || Double.isNaN(n) ? Double.NaN : n / d;
+        }
+
+        String ratio(Ratio r) {
+            double v = ratioValue(r);
+            return Double.isNaN(v) ? "n/a" : fmt(v);
         }
     }
 
     public static void main(String[] args) throws Exception {
+        run(args, List.of());
+    }
+
+    /**
+     * The benchmark against {@code given} (clusters the caller started, e.g. {@code bin/fleet-bench store}; then
+     * {@code --ours} is not needed) or {@code --ours}, and the etcd 3.4 anchor this method starts if its binary is
+     * there. Ratio columns: every given side over the first one, and the first one over etcd.
+     */
+    public static void run(String[] args, List<Side> given) throws Exception {
         System.setProperty("java.awt.headless", "true");
         Config cfg;
         try {
-            cfg = parse(args);
+            cfg = parse(args, given.isEmpty());
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.err.println("usage: StoreBench --ours=URL,URL,URL|etcd [--seconds=10] [--warmup=2] [--clients=16]"
@@ -104,32 +130,52 @@ public final class StoreBench {
             return;
         }
         Files.createDirectories(cfg.out());
-        if (!cfg.oursIsEtcd()) {
-            try {
-                preflight(cfg.ours());
-            } catch (IOException e) {
-                System.err.println("error: " + e.getMessage());
-                System.exit(1);
-                return;
-            }
+        List<Side> fleet = new ArrayList<>(given);
+        if (!cfg.oursIsEtcd() && !cfg.ours().isEmpty()) {
+            fleet.add(new Side("ours", "given", cfg.ours(), EtcdV2Client.Auth.NONE));
+        }
+        try {
+            preflight(fleet);
+        } catch (IOException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+            return;
         }
         log("starting the reference etcd cluster (3 members on 127.0.0.1)");
-        try (EtcdCluster etcd = EtcdCluster.start();
+        EtcdCluster etcd = null;
+        try {
+            etcd = EtcdCluster.start();
+        } catch (IllegalStateException e) {
+            if (cfg.oursIsEtcd() || fleet.isEmpty()) throw e;
+            log("NO etcd anchor in this run: " + e.getMessage());
+        }
+        try (EtcdCluster ref = etcd;
              EtcdCluster oursEtcd = cfg.oursIsEtcd() ? EtcdCluster.start() : null) {
-            List<URI> oursUrls = oursEtcd != null ? oursEtcd.clientUrls() : cfg.ours();
-            log("etcd: " + etcd.clientUrls() + "; ours: " + oursUrls + (oursEtcd != null ? " (a second etcd)" : ""));
+            if (oursEtcd != null) {
+                fleet.add(new Side("ours", "a second etcd cluster", oursEtcd.clientUrls(), EtcdV2Client.Auth.NONE));
+            }
+            List<Side> sides = new ArrayList<>(fleet);
+            List<Ratio> ratios = new ArrayList<>();
+            for (int i = 1; i < fleet.size(); i++) {
+                ratios.add(new Ratio(i, 0));
+            }
+            if (ref != null) {
+                sides.add(new Side("etcd", "etcd 3.4, --enable-v2", ref.clientUrls(), EtcdV2Client.Auth.NONE));
+                ratios.add(new Ratio(0, sides.size() - 1));
+            }
+            for (Side side : sides) {
+                log(side.label() + ": " + side.urls() + " (" + side.description() + "; " + side.auth() + ")");
+            }
             String runId = Long.toString(System.currentTimeMillis(), 36);
-            Results[] results = run(cfg, oursUrls, etcd.clientUrls(), runId);
-            Results ours = results[0];
-            Results ref = results[1];
-            List<Row> rows = rows(cfg, ours, ref);
-            String table = table(cfg, ours, ref, rows);
+            List<Results> results = run(cfg, sides, runId);
+            List<Row> rows = rows(cfg, results);
+            String table = table(cfg, results, rows, ratios, ref != null);
             System.out.println();
             System.out.println(table);
             Files.writeString(cfg.out().resolve("store-bench.txt"), table, StandardCharsets.UTF_8);
-            Files.writeString(cfg.out().resolve("store-bench.csv"), csv(rows), StandardCharsets.UTF_8);
+            Files.writeString(cfg.out().resolve("store-bench.csv"), csv(sides, rows, ratios), StandardCharsets.UTF_8);
             try {
-                chart(rows, cfg.out().resolve("store-bench.png"));
+                chart(sides, rows, ratios, cfg.out().resolve("store-bench.png"));
             } catch (RuntimeException | Error e) {
                 log("no chart: " + e);
             }
@@ -140,6 +186,10 @@ public final class StoreBench {
     // ---------------------------------------------------------------------------------------------- arguments
 
     static Config parse(String[] args) {
+        return parse(args, true);
+    }
+
+    static Config parse(String[] args, boolean oursRequired) {
         Map<String, String> a = new LinkedHashMap<>();
         for (String arg : args) {
             if (!arg.startsWith("--") || !arg.contains("=")) {
@@ -148,12 +198,12 @@ public final class StoreBench {
             a.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
         }
         String oursArg = a.remove("ours");
-        if (oursArg == null || oursArg.isBlank()) {
+        if ((oursArg == null || oursArg.isBlank()) && oursRequired) {
             throw new IllegalArgumentException("--ours is required");
         }
-        boolean oursIsEtcd = oursArg.equals("etcd");
+        boolean oursIsEtcd = "etcd".equals(oursArg);
         List<URI> ours = new ArrayList<>();
-        if (!oursIsEtcd) {
+        if (!oursIsEtcd && oursArg != null && !oursArg.isBlank()) {
             for (String u : oursArg.split(",")) {
                 URI uri = URI.create(u.trim());
                 requireLoopback(uri);
@@ -181,8 +231,8 @@ public final class StoreBench {
     }
 
     private static void requireLoopback(URI uri) {
-        if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException("not an http URL: " + uri);
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException("not an http(s) URL: " + uri);
         }
         try {
             if (!InetAddress.getByName(uri.getHost()).isLoopbackAddress()) {
@@ -212,59 +262,66 @@ public final class StoreBench {
 
     // ---------------------------------------------------------------------------------------------- workload
 
-    /** Every URL must answer {@code GET /v2/keys/} like etcd before we start anything. */
-    private static void preflight(List<URI> urls) throws IOException {
-        for (URI u : urls) {
-            try {
-                Response r = new EtcdV2Client(u).get("/");
-                if (!r.isSuccess() || r.node() == null || !r.node().dir()) {
-                    throw new IOException(u + " does not answer GET /v2/keys/ like etcd: " + r);
+    /** Every URL must be loopback and answer {@code GET /v2/keys/} like etcd (with its side's auth) before we start. */
+    private static void preflight(List<Side> sides) throws IOException {
+        for (Side side : sides) {
+            for (URI u : side.urls()) {
+                requireLoopback(u);
+                try {
+                    Response r = side.auth().client(u).get("/");
+                    if (!r.isSuccess() || r.node() == null || !r.node().dir()) {
+                        throw new IOException(u + " does not answer GET /v2/keys/ like etcd: " + r);
+                    }
+                } catch (IOException e) {
+                    throw new IOException(side.label() + ": " + u + " is not usable: " + e, e);
                 }
-            } catch (IOException e) {
-                throw new IOException("ours: " + u + " is not usable: " + e, e);
             }
         }
     }
 
     /**
-     * Phase by phase, ours then etcd in each, so that slow drifts of the host (and the JIT of this JVM, warmed up
-     * first on both) affect both sides alike.
+     * Phase by phase, every side in turn in each, so that slow drifts of the host (and the JIT of this JVM, warmed up
+     * first on all) affect all sides alike.
      */
-    private static Results[] run(Config cfg, List<URI> oursUrls, List<URI> etcdUrls, String runId) throws Exception {
-        String[] labels = {"ours", "etcd"};
-        List<List<URI>> urls = List.of(oursUrls, etcdUrls);
+    private static List<Results> run(Config cfg, List<Side> sides, String runId) throws Exception {
+        int n = sides.size();
         int warmJvm = Math.max(2, cfg.warmupSeconds());
-        for (int s = 0; s < 2; s++) {
-            log(labels[s] + ": warming up this JVM's HTTP client, " + cfg.clients() + " clients for " + warmJvm + " s");
-            putRun(cfg, urls.get(s), cfg.clients(), "/bench/" + labels[s] + "-" + runId + "/jvm-warmup", 0, warmJvm);
+        for (Side side : sides) {
+            log(side.label() + ": warming up this JVM's HTTP client, " + cfg.clients() + " clients for " + warmJvm + " s");
+            putRun(cfg, side, cfg.clients(), "/bench/" + side.label() + "-" + runId + "/jvm-warmup", 0, warmJvm);
         }
-        PutRun[] single = new PutRun[2];
-        PutRun[] multi = new PutRun[2];
-        WatchRun[] watch = new WatchRun[2];
-        for (int s = 0; s < 2; s++) {
-            log(labels[s] + ": PUT, 1 client, " + cfg.warmupSeconds() + " s warm-up + " + cfg.seconds() + " s");
-            single[s] = putRun(cfg, urls.get(s), 1, "/bench/" + labels[s] + "-" + runId + "/put1",
+        PutRun[] single = new PutRun[n];
+        PutRun[] multi = new PutRun[n];
+        WatchRun[] watch = new WatchRun[n];
+        for (int s = 0; s < n; s++) {
+            Side side = sides.get(s);
+            log(side.label() + ": PUT, 1 client, " + cfg.warmupSeconds() + " s warm-up + " + cfg.seconds() + " s");
+            single[s] = putRun(cfg, side, 1, "/bench/" + side.label() + "-" + runId + "/put1",
                     cfg.warmupSeconds(), cfg.seconds());
-            log(labels[s] + ": " + summary(single[s]));
+            log(side.label() + ": " + summary(single[s]));
         }
-        for (int s = 0; s < 2; s++) {
-            log(labels[s] + ": PUT, " + cfg.clients() + " clients (" + cfg.routing().name().toLowerCase(Locale.ROOT)
+        for (int s = 0; s < n; s++) {
+            Side side = sides.get(s);
+            log(side.label() + ": PUT, " + cfg.clients() + " clients (" + cfg.routing().name().toLowerCase(Locale.ROOT)
                     + "), " + cfg.warmupSeconds() + " s warm-up + " + cfg.seconds() + " s");
-            multi[s] = putRun(cfg, urls.get(s), cfg.clients(), "/bench/" + labels[s] + "-" + runId + "/put"
+            multi[s] = putRun(cfg, side, cfg.clients(), "/bench/" + side.label() + "-" + runId + "/put"
                     + cfg.clients(), cfg.warmupSeconds(), cfg.seconds());
-            log(labels[s] + ": " + summary(multi[s]));
+            log(side.label() + ": " + summary(multi[s]));
         }
-        for (int s = 0; s < 2; s++) {
-            log(labels[s] + ": watch latency, " + cfg.watchEvents() + " events");
-            WatchRun w = watchRun(cfg, urls.get(s), "/bench/" + labels[s] + "-" + runId + "/watch");
-            log(labels[s] + ": watcher " + w.watcher() + ", writer " + w.writer() + ", " + w.events()
+        for (int s = 0; s < n; s++) {
+            Side side = sides.get(s);
+            log(side.label() + ": watch latency, " + cfg.watchEvents() + " events");
+            WatchRun w = watchRun(cfg, side, "/bench/" + side.label() + "-" + runId + "/watch");
+            log(side.label() + ": watcher " + w.watcher() + ", writer " + w.writer() + ", " + w.events()
                     + " events, " + w.missed() + " missed, p50 " + fmt(ms(percentile(w.sortedLatencies(), 0.50)))
                     + " ms, p99 " + fmt(ms(percentile(w.sortedLatencies(), 0.99))) + " ms");
             watch[s] = w;
         }
-        return new Results[] {
-                new Results("ours", oursUrls, single[0], multi[0], watch[0]),
-                new Results("etcd", etcdUrls, single[1], multi[1], watch[1])};
+        List<Results> results = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            results.add(new Results(sides.get(s), single[s], multi[s], watch[s]));
+        }
+        return results;
     }
 
     private static String summary(PutRun r) {
@@ -277,7 +334,7 @@ public final class StoreBench {
      * {@code clients} threads PUT in a loop until the end of warm-up + measurement; only requests completing inside
      * the measurement window count. Client i writes keys {@code prefix/c<i>/k<j>} with values unique per request.
      */
-    private static PutRun putRun(Config cfg, List<URI> urls, int clients, String prefix, int warmupSeconds,
+    private static PutRun putRun(Config cfg, Side side, int clients, String prefix, int warmupSeconds,
                                  int seconds) throws InterruptedException {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
@@ -285,7 +342,7 @@ public final class StoreBench {
         Worker[] workers = new Worker[clients];
         Thread[] threads = new Thread[clients];
         for (int i = 0; i < clients; i++) {
-            workers[i] = new Worker(cfg, urls, i, prefix + "/c" + i, start, measureFrom, end);
+            workers[i] = new Worker(cfg, side, i, prefix + "/c" + i, start, measureFrom, end);
             threads[i] = new Thread(workers[i], "bench-client-" + i);
             threads[i].start();
         }
@@ -309,7 +366,7 @@ public final class StoreBench {
         return new PutRun(clients, ops, errors, (end - measureFrom) / 1e9, all);
     }
 
-    /** One benchmark client: its own HttpClient, its own keys. */
+    /** One benchmark client: its own HttpClient (its own keep-alive connections; TLS if its side is secured), its own keys. */
     private static final class Worker implements Runnable {
         private final List<EtcdV2Client> targets = new ArrayList<>();
         private final int id;
@@ -323,10 +380,10 @@ public final class StoreBench {
         int count;
         long errors;
 
-        Worker(Config cfg, List<URI> urls, int id, String keyPrefix, long start, long measureFrom, long end) {
-            HttpClient http = EtcdV2Client.newHttpClient();
-            for (URI u : urls) {
-                targets.add(new EtcdV2Client(u, http, REQUEST_TIMEOUT));
+        Worker(Config cfg, Side side, int id, String keyPrefix, long start, long measureFrom, long end) {
+            HttpClient http = side.auth().newHttpClient();
+            for (URI u : side.urls()) {
+                targets.add(side.auth().client(u, http, REQUEST_TIMEOUT));
             }
             this.id = id;
             this.routing = cfg.routing();
@@ -384,7 +441,9 @@ public final class StoreBench {
      * Sequential events on one key: start a watch for index i+1 on the watcher, wait until it is registered, PUT on
      * the writer, wait for the watch's answer. Latency = answer received - PUT sent.
      */
-    private static WatchRun watchRun(Config cfg, List<URI> urls, String key) throws IOException {
+    private static WatchRun watchRun(Config cfg, Side side, String key) throws IOException {
+        List<URI> urls = side.urls();
+        EtcdV2Client.Auth auth = side.auth();
         int watcherIdx;
         int writerIdx;
         List<String> states = new ArrayList<>();
@@ -393,7 +452,7 @@ public final class StoreBench {
         for (int i = 0; i < urls.size(); i++) {
             String state = "?";
             try {
-                JsonObject self = new EtcdV2Client(urls.get(i)).statsSelf();
+                JsonObject self = auth.client(urls.get(i)).statsSelf();
                 state = self.getString("state", "?");
             } catch (IOException | RuntimeException e) {
                 // unknown role
@@ -409,9 +468,8 @@ public final class StoreBench {
             writerIdx = 0;
             watcherIdx = urls.size() > 1 ? 1 : 0;
         }
-        HttpClient http = EtcdV2Client.newHttpClient();
-        EtcdV2Client writer = new EtcdV2Client(urls.get(writerIdx), http, REQUEST_TIMEOUT);
-        EtcdV2Client watcher = new EtcdV2Client(urls.get(watcherIdx), EtcdV2Client.newHttpClient(), REQUEST_TIMEOUT);
+        EtcdV2Client writer = auth.client(urls.get(writerIdx), auth.newHttpClient(), REQUEST_TIMEOUT);
+        EtcdV2Client watcher = auth.client(urls.get(watcherIdx), auth.newHttpClient(), REQUEST_TIMEOUT);
 
         Response first = writer.put(key, "start");
         if (!first.isSuccess() || first.node() == null) {
@@ -509,30 +567,35 @@ public final class StoreBench {
         return String.format(Locale.ROOT, "%.0f", v);
     }
 
-    private static List<Row> rows(Config cfg, Results o, Results e) {
+    private static List<Row> rows(Config cfg, List<Results> rs) {
         int n = cfg.clients();
+        String many = n == 1 ? "1 client" : n + " clients";
         List<Row> rows = new ArrayList<>();
-        rows.add(new Row("PUT throughput, 1 client", "ops/s", o.single().throughput(), e.single().throughput(), true));
-        rows.add(new Row("PUT throughput, " + n + " clients", "ops/s", o.multi().throughput(),
-                e.multi().throughput(), true));
-        for (PutRun[] pr : List.of(new PutRun[] {o.single(), e.single()}, new PutRun[] {o.multi(), e.multi()})) {
-            String who = pr[0].clients() == 1 ? "1 client" : pr[0].clients() + " clients";
-            rows.add(new Row("PUT latency p50, " + who, "ms", ms(percentile(pr[0].sortedLatencies(), 0.50)),
-                    ms(percentile(pr[1].sortedLatencies(), 0.50)), false));
-            rows.add(new Row("PUT latency p99, " + who, "ms", ms(percentile(pr[0].sortedLatencies(), 0.99)),
-                    ms(percentile(pr[1].sortedLatencies(), 0.99)), false));
-        }
-        rows.add(new Row("watch latency p50", "ms", ms(percentile(o.watch().sortedLatencies(), 0.50)),
-                ms(percentile(e.watch().sortedLatencies(), 0.50)), false));
-        rows.add(new Row("watch latency p99", "ms", ms(percentile(o.watch().sortedLatencies(), 0.99)),
-                ms(percentile(e.watch().sortedLatencies(), 0.99)), false));
-        rows.add(new Row("PUT errors, 1 client", "count", o.single().errors(), e.single().errors(), false));
-        rows.add(new Row("PUT errors, " + n + " clients", "count", o.multi().errors(), e.multi().errors(), false));
-        rows.add(new Row("watch events missed", "count", o.watch().missed(), e.watch().missed(), false));
+        rows.add(row("PUT throughput, 1 client", "ops/s", rs, r -> r.single().throughput(), true));
+        rows.add(row("PUT throughput, " + many, "ops/s", rs, r -> r.multi().throughput(), true));
+        rows.add(row("PUT latency p50, 1 client", "ms", rs, r -> ms(percentile(r.single().sortedLatencies(), 0.50)), false));
+        rows.add(row("PUT latency p99, 1 client", "ms", rs, r -> ms(percentile(r.single().sortedLatencies(), 0.99)), false));
+        rows.add(row("PUT latency p50, " + many, "ms", rs, r -> ms(percentile(r.multi().sortedLatencies(), 0.50)), false));
+        rows.add(row("PUT latency p99, " + many, "ms", rs, r -> ms(percentile(r.multi().sortedLatencies(), 0.99)), false));
+        rows.add(row("watch latency p50", "ms", rs, r -> ms(percentile(r.watch().sortedLatencies(), 0.50)), false));
+        rows.add(row("watch latency p99", "ms", rs, r -> ms(percentile(r.watch().sortedLatencies(), 0.99)), false));
+        rows.add(row("PUT errors, 1 client", "count", rs, r -> r.single().errors(), false));
+        rows.add(row("PUT errors, " + many, "count", rs, r -> r.multi().errors(), false));
+        rows.add(row("watch events missed", "count", rs, r -> r.watch().missed(), false));
         return rows;
     }
 
-    private static String table(Config cfg, Results o, Results e, List<Row> rows) {
+    private static Row row(String metric, String unit, List<Results> rs, ToDoubleFunction<Results> f,
+                           boolean higherIsBetter) {
+        return new Row(metric, unit, rs.stream().mapToDouble(f).toArray(), higherIsBetter);
+    }
+
+    private static String ratioLabel(List<Side> sides, Ratio r) {
+        return sides.get(r.num()).label() + "/" + sides.get(r.den()).label();
+    }
+
+    private static String table(Config cfg, List<Results> rs, List<Row> rows, List<Ratio> ratios, boolean anchor) {
+        List<Side> sides = rs.stream().map(Results::side).toList();
         StringBuilder sb = new StringBuilder();
         sb.append("fleet store benchmark, ").append(Instant.now()).append('\n');
         sb.append(String.format(Locale.ROOT,
@@ -540,36 +603,58 @@ public final class StoreBench {
                         + " %d watch events (after %d warm-up)%n",
                 cfg.seconds(), cfg.warmupSeconds(), cfg.clients(), cfg.routing().name().toLowerCase(Locale.ROOT),
                 cfg.valueSize(), cfg.watchEvents(), WATCH_WARMUP_EVENTS));
-        sb.append("ours: ").append(o.urls()).append(cfg.oursIsEtcd() ? " (a second etcd cluster)" : "").append('\n');
-        sb.append("etcd: ").append(e.urls()).append(" (etcd 3.4, --enable-v2)\n");
-        sb.append("watch: ours watcher ").append(o.watch().watcher()).append(", writer ").append(o.watch().writer())
-                .append(o.watch().earlyHeaders() ? "" : "; no early headers, 50 ms grace").append('\n');
-        sb.append("       etcd watcher ").append(e.watch().watcher()).append(", writer ").append(e.watch().writer())
-                .append(e.watch().earlyHeaders() ? "" : "; no early headers, 50 ms grace").append('\n');
+        for (Results r : rs) {
+            Side side = r.side();
+            sb.append(side.label()).append(": ").append(side.urls()).append(" (").append(side.description())
+                    .append("; ").append(side.auth()).append(")\n");
+        }
+        if (!anchor) {
+            sb.append("etcd: NOT RUN (no etcd binary): no anchor in this run\n");
+        }
+        for (Results r : rs) {
+            sb.append("watch: ").append(r.side().label()).append(" watcher ").append(r.watch().watcher())
+                    .append(", writer ").append(r.watch().writer())
+                    .append(r.watch().earlyHeaders() ? "" : "; no early headers, 50 ms grace").append('\n');
+        }
         sb.append("host: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, Java ")
                 .append(System.getProperty("java.version")).append("\n\n");
         int w = rows.stream().mapToInt(r -> r.metric().length()).max().orElse(10) + 2;
-        String f = "%-" + w + "s %-6s %12s %12s %10s  %s%n";
-        sb.append(String.format(Locale.ROOT, f, "metric", "unit", "ours", "etcd", "ours/etcd", "better"));
-        sb.append("-".repeat(w + 6 + 12 + 12 + 10 + 12)).append('\n');
+        int[] sideW = sides.stream().mapToInt(x -> Math.max(12, x.label().length() + 2)).toArray();
+        int[] ratioW = ratios.stream().mapToInt(x -> Math.max(10, ratioLabel(sides, x).length() + 2)).toArray();
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-" + w + "s %-6s", "metric", "unit"));
+        for (int i = 0; i < sides.size(); i++) head.append(String.format(Locale.ROOT, " %" + sideW[i] + "s", sides.get(i).label()));
+        for (int i = 0; i < ratios.size(); i++) head.append(String.format(Locale.ROOT, " %" + ratioW[i] + "s", ratioLabel(sides, ratios.get(i))));
+        head.append("  better");
+        sb.append(head).append('\n').append("-".repeat(head.length())).append('\n');
         for (Row r : rows) {
             boolean count = r.unit().equals("count");
-            sb.append(String.format(Locale.ROOT, f, r.metric(), r.unit(), count ? fmtCount(r.ours()) : fmt(r.ours()),
-                    count ? fmtCount(r.etcd()) : fmt(r.etcd()), count ? "" : r.ratio(),
-                    r.unit().equals("count") ? "" : r.higherIsBetter() ? "higher" : "lower"));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-" + w + "s %-6s", r.metric(), r.unit()));
+            for (int i = 0; i < sides.size(); i++) {
+                line.append(String.format(Locale.ROOT, " %" + sideW[i] + "s",
+                        count ? fmtCount(r.values()[i]) : fmt(r.values()[i])));
+            }
+            for (int i = 0; i < ratios.size(); i++) {
+                line.append(String.format(Locale.ROOT, " %" + ratioW[i] + "s", count ? "" : r.ratio(ratios.get(i))));
+            }
+            line.append("  ").append(count ? "" : r.higherIsBetter() ? "higher" : "lower");
+            sb.append(line.toString().stripTrailing()).append('\n');
         }
         return sb.toString();
     }
 
-    private static String csv(List<Row> rows) {
-        StringBuilder sb = new StringBuilder("metric,unit,ours,etcd,ratio_ours_over_etcd,better\n");
+    private static String csv(List<Side> sides, List<Row> rows, List<Ratio> ratios) {
+        StringBuilder sb = new StringBuilder("metric,unit");
+        for (Side side : sides) sb.append(',').append(side.label());
+        for (Ratio r : ratios) {
+            sb.append(",ratio_").append(sides.get(r.num()).label()).append("_over_").append(sides.get(r.den()).label());
+        }
+        sb.append(",better\n");
         for (Row r : rows) {
             boolean count = r.unit().equals("count");
-            sb.append('"').append(r.metric()).append("\",").append(r.unit()).append(',')
-                    .append(count ? fmtCount(r.ours()) : plain(r.ours())).append(',')
-                    .append(count ? fmtCount(r.etcd()) : plain(r.etcd())).append(',')
-                    .append(count || r.ratio().equals("n/a") ? "" : plain(r.ours() / r.etcd())).append(',')
-                    .append(count ? "" : r.higherIsBetter() ? "higher" : "lower").append('\n');
+            sb.append('"').append(r.metric()).append("\",").append(r.unit());
+            for (double v : r.values()) sb.append(',').append(count ? fmtCount(v) : plain(v));
+            for (Ratio ratio : ratios) sb.append(',').append(count ? "" : plain(r.ratioValue(ratio)));
+            sb.append(',').append(count ? "" : r.higherIsBetter() ? "higher" : "lower").append('\n');
         }
         return sb.toString();
     }
@@ -578,11 +663,11 @@ public final class StoreBench {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
     }
 
-    /** One small panel per throughput/latency metric, two bars each (ours, etcd). */
-    private static void chart(List<Row> rows, Path png) {
+    /** One small panel per throughput/latency metric, one bar per side. */
+    private static void chart(List<Side> sides, List<Row> rows, List<Ratio> ratios, Path png) {
         List<Row> shown = rows.stream().filter(r -> !r.unit().equals("count")).toList();
         int cols = 4;
-        int panelW = 260;
+        int panelW = 60 + 75 * sides.size();
         int panelH = 220;
         int rowsN = (shown.size() + cols - 1) / cols;
         int legendH = 40;
@@ -593,20 +678,23 @@ public final class StoreBench {
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, img.getWidth(), img.getHeight());
-            Color oursColor = new Color(0x2f6fb0);
-            Color etcdColor = new Color(0x9a9a9a);
+            Color[] palette = {new Color(0x2f6fb0), new Color(0xd07a2a), new Color(0x4a9a4a), new Color(0x9a9a9a)};
+            Color[] colors = new Color[sides.size()];
+            for (int i = 0; i < sides.size(); i++) {
+                boolean etcd = sides.get(i).label().equals("etcd");
+                colors[i] = etcd ? palette[palette.length - 1] : palette[i % (palette.length - 1)];
+            }
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
             g.setColor(Color.BLACK);
             g.drawString("fleet store vs etcd 3.4 (v2 API)", 10, 25);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-            g.setColor(oursColor);
-            g.fillRect(300, 14, 12, 12);
-            g.setColor(Color.BLACK);
-            g.drawString("ours", 316, 25);
-            g.setColor(etcdColor);
-            g.fillRect(370, 14, 12, 12);
-            g.setColor(Color.BLACK);
-            g.drawString("etcd", 386, 25);
+            for (int i = 0; i < sides.size(); i++) {
+                int x = 300 + i * 90;
+                g.setColor(colors[i]);
+                g.fillRect(x, 14, 12, 12);
+                g.setColor(Color.BLACK);
+                g.drawString(sides.get(i).label(), x + 16, 25);
+            }
             for (int i = 0; i < shown.size(); i++) {
                 Row r = shown.get(i);
                 int x0 = (i % cols) * panelW;
@@ -615,24 +703,25 @@ public final class StoreBench {
                 g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
                 g.drawString(r.metric() + " (" + r.unit() + ")", x0 + 10, y0 + 16);
                 g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-                g.drawString((r.higherIsBetter() ? "higher" : "lower") + " is better; ours/etcd " + r.ratio(),
-                        x0 + 10, y0 + 30);
-                double max = Math.max(nanToZero(r.ours()), nanToZero(r.etcd()));
+                StringBuilder sub = new StringBuilder(r.higherIsBetter() ? "higher" : "lower").append(" is better");
+                for (Ratio ratio : ratios) {
+                    sub.append("; ").append(ratioLabel(sides, ratio)).append(' ').append(r.ratio(ratio));
+                }
+                g.drawString(sub.toString(), x0 + 10, y0 + 30);
+                double max = Arrays.stream(r.values()).map(StoreBench::nanToZero).max().orElse(0);
                 int baseY = y0 + panelH - 30;
                 int maxBarH = panelH - 80;
-                double[] vals = {r.ours(), r.etcd()};
-                Color[] colors = {oursColor, etcdColor};
-                for (int b = 0; b < 2; b++) {
-                    int barX = x0 + 50 + b * 90;
-                    int h = max <= 0 ? 0 : (int) Math.round(nanToZero(vals[b]) / max * maxBarH);
+                for (int b = 0; b < sides.size(); b++) {
+                    int barX = x0 + 40 + b * 75;
+                    int h = max <= 0 ? 0 : (int) Math.round(nanToZero(r.values()[b]) / max * maxBarH);
                     g.setColor(colors[b]);
-                    g.fillRect(barX, baseY - h, 60, h);
+                    g.fillRect(barX, baseY - h, 55, h);
                     g.setColor(Color.BLACK);
-                    g.drawString(fmt(vals[b]), barX + 5, baseY - h - 4);
-                    g.drawString(b == 0 ? "ours" : "etcd", barX + 18, baseY + 14);
+                    g.drawString(fmt(r.values()[b]), barX + 5, baseY - h - 4);
+                    g.drawString(sides.get(b).label(), barX + 5, baseY + 14);
                 }
                 g.setStroke(new BasicStroke(1));
-                g.drawLine(x0 + 40, baseY, x0 + panelW - 30, baseY);
+                g.drawLine(x0 + 30, baseY, x0 + panelW - 20, baseY);
             }
         } finally {
             g.dispose();

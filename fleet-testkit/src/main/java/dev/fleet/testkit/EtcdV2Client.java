@@ -34,6 +34,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * A small etcd v2 ({@code /v2/keys}) HTTP client on the JDK {@link HttpClient}, for tests and benchmarks. It talks
  * to one member ({@link #baseUrl()}); use one instance per member. Methods return a {@link Response} for every
@@ -66,6 +68,7 @@ public final class EtcdV2Client {
     private final String base;
     private final HttpClient http;
     private final Duration requestTimeout;
+    private final String authorization;
 
     /** A client with its own {@link HttpClient} and a 5 s request timeout. */
     public EtcdV2Client(URI baseUrl) {
@@ -78,6 +81,15 @@ public final class EtcdV2Client {
      * @param requestTimeout for every request except watches, which take their own
      */
     public EtcdV2Client(URI baseUrl, HttpClient http, Duration requestTimeout) {
+        this(baseUrl, http, requestTimeout, null);
+    }
+
+    /**
+     * @param bearerToken sent as {@code Authorization: Bearer ...} with every request (a secured fleet node's
+     *                    token, {@code bin/fleet-ca token}); null for none
+     */
+    public EtcdV2Client(URI baseUrl, HttpClient http, Duration requestTimeout, String bearerToken) {
+        this.authorization = bearerToken == null ? null : "Bearer " + bearerToken;
         this.baseUrl = baseUrl;
         String s = baseUrl.toString();
         this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
@@ -87,11 +99,48 @@ public final class EtcdV2Client {
 
     /** HTTP/1.1, 2 s connect timeout, following redirects (a follower may redirect writes to the leader). */
     public static HttpClient newHttpClient() {
-        return HttpClient.newBuilder()
+        return newHttpClient(null);
+    }
+
+    /** The same over TLS with {@code tls} (its trust, and its client certificate if it has one); null: the JDK's default. */
+    public static HttpClient newHttpClient(SSLContext tls) {
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2))
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        return b.build();
+    }
+
+    /**
+     * How a client reaches a cluster's members: plain ({@link #NONE}), or over TLS with {@code tls} (trusting the
+     * cluster's CA, presenting a client certificate if the context has one) and/or with a bearer token.
+     */
+    public record Auth(SSLContext tls, String bearerToken) {
+        public static final Auth NONE = new Auth(null, null);
+
+        /** A new connection pool (HTTP/1.1 keep-alive) for members reached this way. */
+        public HttpClient newHttpClient() {
+            return EtcdV2Client.newHttpClient(tls);
+        }
+
+        /** A client of one member over {@code http} (from {@link #newHttpClient()}; may be shared between members). */
+        public EtcdV2Client client(URI member, HttpClient http, Duration requestTimeout) {
+            return new EtcdV2Client(member, http, requestTimeout, bearerToken);
+        }
+
+        /** A client of one member with its own connection pool and a 5 s request timeout. */
+        public EtcdV2Client client(URI member) {
+            return client(member, newHttpClient(), DEFAULT_TIMEOUT);
+        }
+
+        @Override
+        public String toString() {
+            String how = tls == null ? "plain HTTP" : "TLS";
+            return bearerToken == null ? how : how + " + bearer token"; // never the token itself
+        }
     }
 
     public URI baseUrl() {
@@ -242,6 +291,9 @@ public final class EtcdV2Client {
      * exchange is cancelled (which closes its connection) and the result fails with {@link HttpTimeoutException}.
      */
     private CompletableFuture<Response> exchange(HttpRequest.Builder b, Duration timeout, Runnable onHeaders) {
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
         CompletableFuture<HttpResponse<Timed>> raw = http.sendAsync(b.timeout(timeout).build(), info -> {
             onHeaders.run();
             return timedBody();

@@ -1,5 +1,7 @@
 package dev.fleet.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,14 +13,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 
-/** A cluster of real fleet nodes on loopback, each a {@code bin/fleet-node} process with its own data dir. */
+/**
+ * A cluster of real fleet nodes on loopback, each a {@code bin/fleet-node} process with its own data dir; plain, or
+ * secured ({@link #startSecured}: each node with its own {@code --tls-dir} from one {@link ClusterCa}).
+ */
 public final class FleetCluster implements KvCluster {
     public static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+    /** Name of the operate-role client certificate {@link #auth()} presents on a secured cluster. */
+    public static final String OPERATE_CLIENT = "testkit-operate";
 
     private final Path root;
     private final Path workDir;
     private final List<FleetNodeProcess> nodes = new ArrayList<>();
     private final List<Double> readySeconds = new ArrayList<>();
+    private ClusterCa ca;
+    private EtcdV2Client.Auth auth = EtcdV2Client.Auth.NONE;
 
     private FleetCluster(Path root, Path workDir) {
         this.root = root;
@@ -48,12 +57,31 @@ public final class FleetCluster implements KvCluster {
      * 127.0.0.1, each launched through {@code launchPrefix.apply(nodeName)} (see {@link FleetNodeProcess}).
      */
     public static FleetCluster plan(Path workDir, int size, String httpHost, Function<String, List<String>> launchPrefix) {
-        return plan(workDir, size, httpHost, launchPrefix, name -> List.of());
+        try {
+            return plan(workDir, size, httpHost, launchPrefix, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
-    /** As {@link #plan(Path, int, String, Function)}, each node also given {@code options.apply(nodeName)}. */
+    /**
+     * Boots {@code size} secured nodes at once: node {@code n<i>} runs with {@code --tls-dir=} what
+     * {@code ca.node("n<i>", "127.0.0.1")} issued (HTTPS only, client authentication, mutual TLS on RAFT), and
+     * {@link #auth()} presents the operate-role client certificate {@value #OPERATE_CLIENT} of {@code ca}.
+     */
+    public static FleetCluster startSecured(Path workDir, int size, ClusterCa ca) throws Exception {
+        return plan(workDir, size, "127.0.0.1", name -> List.of(), ca).startAll();
+    }
+
+    /**
+     * As {@link #plan(Path, int, String, Function)}; with a {@code ca} (null: plain) every node is secured with its
+     * own {@code --tls-dir} from it (certificates for {@code httpHost} and 127.0.0.1).
+     */
     public static FleetCluster plan(Path workDir, int size, String httpHost, Function<String, List<String>> launchPrefix,
-                                    Function<String, List<String>> options) {
+                                    ClusterCa ca) throws IOException, InterruptedException {
         FleetCluster c = new FleetCluster(repositoryRoot(), workDir);
         StringJoiner members = new StringJoiner(",");
         List<int[]> ports = new ArrayList<>();
@@ -66,9 +94,18 @@ public final class FleetCluster implements KvCluster {
         for (int i = 1; i <= size; i++) {
             int[] p = ports.get(i - 1);
             String name = "n" + i;
-            List<String> opts = new ArrayList<>(List.of("--members=" + members));
-            opts.addAll(options.apply(name));
-            c.nodes.add(new FleetNodeProcess(c.root, name, httpHost, p[0], p[1], workDir.resolve(name), opts, launchPrefix.apply(name)));
+            List<String> options = new ArrayList<>(List.of("--members=" + members));
+            if (ca != null) {
+                String[] ips = httpHost.equals("127.0.0.1") ? new String[] {"127.0.0.1"}
+                        : new String[] {httpHost, "127.0.0.1"};
+                options.add("--tls-dir=" + ca.node(name, ips));
+            }
+            c.nodes.add(new FleetNodeProcess(c.root, name, httpHost, p[0], p[1], workDir.resolve(name),
+                    options, launchPrefix.apply(name)));
+        }
+        if (ca != null) {
+            c.ca = ca;
+            c.auth = new EtcdV2Client.Auth(ca.client(OPERATE_CLIENT, "operate").sslContext(), null);
         }
         return c;
     }
@@ -87,10 +124,17 @@ public final class FleetCluster implements KvCluster {
         return this;
     }
 
-    /** Starts a new node that joins through {@code via} (POST /v2/members), and waits until it is ready. */
+    /**
+     * Starts a new node that joins through {@code via} (POST /v2/members), and waits until it is ready; in a secured
+     * cluster with its own {@code --tls-dir} from the same CA.
+     */
     public FleetNodeProcess join(String name, FleetNodeProcess via) throws Exception {
+        List<String> options = new ArrayList<>(List.of("--join=" + via.url()));
+        if (ca != null) {
+            options.add("--tls-dir=" + ca.node(name, "127.0.0.1"));
+        }
         FleetNodeProcess n = new FleetNodeProcess(root, name, Ports.free(), Ports.free(100), workDir.resolve(name),
-                List.of("--join=" + via.url()));
+                options);
         nodes.add(n);
         n.start();
         readySeconds.add(n.awaitReady(BOOT_TIMEOUT));
@@ -124,6 +168,17 @@ public final class FleetCluster implements KvCluster {
     /** Every "time to ready" the nodes printed, in seconds. */
     public List<Double> readySeconds() {
         return List.copyOf(readySeconds);
+    }
+
+    /** The CA the nodes' certificates come from; null for a plain cluster. */
+    public ClusterCa ca() {
+        return ca;
+    }
+
+    /** Plain HTTP, or (secured) TLS with the operate client certificate {@value #OPERATE_CLIENT}. */
+    @Override
+    public EtcdV2Client.Auth auth() {
+        return auth;
     }
 
     @Override

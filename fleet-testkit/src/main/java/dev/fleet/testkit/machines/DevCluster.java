@@ -249,7 +249,7 @@ public final class DevCluster implements AutoCloseable {
             return List.of("/bin/sh", "-c",
                     "echo $$ > \"$1/cgroup.procs\" && echo $$ > \"$2/cgroup.procs\" && shift 2 && exec setsid \"$@\"",
                     "sh", cg[0].toString(), cg[1].toString());
-        }, name -> ca == null ? List.of() : List.of("--tls-dir=" + nodeFiles(name)));
+        }, ca);
         List<URI> endpoints = nodes.nodes().stream().map(FleetNodeProcess::url).toList();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, b.nodes + Math.min(b.machines, 4)));
         try {
@@ -321,17 +321,6 @@ public final class DevCluster implements AutoCloseable {
                 + (tls == null ? "" : " --ca-file=" + tls.ca() + " --cert-file=" + tls.cert() + " --key-file=" + tls.key()));
     }
 
-    /** A node's --tls-dir: its certificate names the bridge address and loopback. */
-    private Path nodeFiles(String name) {
-        try {
-            return ca.node(name, network.hostAddress(), "127.0.0.1");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
     /**
      * fleet-agent.service running {@code bin/fleet-agent} with exactly {@code args} (e.g. none, to read only
