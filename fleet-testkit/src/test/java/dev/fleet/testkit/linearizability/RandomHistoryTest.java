@@ -83,7 +83,8 @@ class RandomHistoryTest {
         long t0 = System.nanoTime();
         LinearizabilityResult r = LinearizabilityChecker.builder().timeout(Duration.ofSeconds(20)).build().check(ops);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(ms).as("checking %d ops took %d ms: %s", ops.size(), ms, r.keys()).isLessThan(3000);
+        // a guard against exponential search, not a benchmark: ≈ 1 s alone, 4.9 s measured on a 2-core box busy with builds
+        assertThat(ms).as("checking %d ops took %d ms: %s", ops.size(), ms, r.keys()).isLessThan(10_000);
         return r;
     }
 
