@@ -200,6 +200,21 @@ public final class RaftStore implements AutoCloseable {
         return submitNow(StoreCodec.encode(command), timeout);
     }
 
+    /** Replicates an already encoded log entry as it is, unvalidated: for tests of what reaches the log. */
+    Result submitEncoded(byte[] entry, Duration timeout) {
+        return submitNow(entry, timeout);
+    }
+
+    /** The latest committed entries this replica could not apply (each recorded as error 300). */
+    List<dev.fleet.store.StoreError> applyFailures() {
+        return machine.applyFailures();
+    }
+
+    /** This replica's content as snapshot bytes (equal bytes: equal replicas). */
+    byte[] contentBytes() {
+        return machine.contentBytes();
+    }
+
     private Result submitNow(byte[] bytes, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
