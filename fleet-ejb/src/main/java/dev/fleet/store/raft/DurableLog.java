@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.ObjLongConsumer;
 import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 /**
  * The RAFT log on disk: an append-only file of checksummed records, fsync'd on every append, plus a small
@@ -34,6 +35,7 @@ import java.util.zip.CRC32;
  * load: it was never acknowledged.
  */
 public final class DurableLog implements Log {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(DurableLog.class.getName());
     private static final int RECORD_OVERHEAD = 4 + 8 + 8 + 1 + 4; // length, index, term, internal, crc
     /**
      * The entries file grows in zero-filled chunks, like etcd's preallocated WAL: an fdatasync of a write
@@ -73,6 +75,7 @@ public final class DurableLog implements Log {
         dir = Path.of(logName);
         Files.createDirectories(dir);
         readMeta();
+        readSnapshot(); // refuse a damaged snapshot now, with the file's name, not later inside RAFT
         entriesFile = FileChannel.open(dir.resolve("entries"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         load();
@@ -96,40 +99,121 @@ public final class DurableLog implements Log {
         last = first;
     }
 
-    /** Replays the entries file; stops at (and cuts off) the first incomplete or corrupt record. */
+    /** A record as read from the file: its entry, where it starts and where the next one starts. */
+    private record Record(long index, LogEntry entry, long offset, long next) { }
+
+    /**
+     * Replays the entries file. A record that is incomplete or fails its checksum is a torn write only if it
+     * is the last thing in the file (nothing valid follows it): that append was never acknowledged, so it is
+     * cut off. Anywhere else it is damage to acknowledged entries, and the log refuses to open
+     * ({@link CorruptLogException}) rather than silently drop them and everything after.
+     */
     private void load() throws IOException {
         long size = entriesFile.size();
         long pos = 0;
-        ByteBuffer header = ByteBuffer.allocate(4);
-        while (pos + 4 <= size) {
-            header.clear();
-            entriesFile.read(header, pos);
-            int len = header.flip().getInt();
-            if (len < RECORD_OVERHEAD - 4 || pos + 4 + len > size) {
-                break;
+        Record r;
+        while ((r = readRecord(pos, size)) != null) {
+            if (r.index() >= start() && r.index() <= (entries.isEmpty() ? start() : last + 1)) {
+                dropFrom(r.index()); // a later record for an index replaces the earlier one
+                addInMemory(r.index(), r.entry(), pos);
             }
-            ByteBuffer rec = ByteBuffer.allocate(len);
-            entriesFile.read(rec, pos + 4);
-            rec.flip();
-            CRC32 crc = new CRC32();
-            crc.update(rec.array(), 0, len - 4);
-            long index = rec.getLong();
-            long term = rec.getLong();
-            boolean internal = rec.get() != 0;
-            byte[] data = new byte[len - (RECORD_OVERHEAD - 4)];
-            rec.get(data);
-            if ((int) crc.getValue() != rec.getInt()) {
-                break;
+            pos = r.next();
+        }
+        long lastNonZero = lastNonZeroByte(pos, size);
+        if (lastNonZero >= pos) {
+            long valid = firstValidRecordAfter(pos, lastNonZero, size);
+            if (valid >= 0) {
+                throw new CorruptLogException(dir.resolve("entries"), pos, valid);
             }
-            if (index >= start() && index <= (entries.isEmpty() ? start() : last + 1)) {
-                dropFrom(index); // a later record for an index replaces the earlier one
-                addInMemory(index, new LogEntry(term, data, 0, data.length, internal), pos);
-            }
-            pos += 4 + len;
+            long torn = pos;
+            LOG.warning(() -> "RAFT log " + dir.resolve("entries") + ": dropping a torn last record at byte offset "
+                    + torn + " (" + (lastNonZero + 1 - torn) + " bytes, a write interrupted by a crash; never acknowledged)");
         }
         end = pos;
-        zero(end, size); // a torn record, or records of a replaced tail: never to be read again
+        zero(end, lastNonZero + 1); // a torn record, or records of a replaced tail: never to be read again
         commitIndex = Math.min(commitIndex, last);
+    }
+
+    /** The record at {@code pos}, or null if there is none (zeros) or it is incomplete or fails its checksum. */
+    private Record readRecord(long pos, long size) throws IOException {
+        if (pos + 4 > size) {
+            return null;
+        }
+        ByteBuffer header = ByteBuffer.allocate(4);
+        readFully(header, pos);
+        int len = header.flip().getInt();
+        if (len < RECORD_OVERHEAD - 4 || len > size - pos - 4) {
+            return null;
+        }
+        ByteBuffer rec = ByteBuffer.allocate(len);
+        readFully(rec, pos + 4);
+        rec.flip();
+        CRC32 crc = new CRC32();
+        crc.update(rec.array(), 0, len - 4);
+        if ((int) crc.getValue() != rec.getInt(len - 4)) {
+            return null;
+        }
+        long index = rec.getLong();
+        long term = rec.getLong();
+        boolean internal = rec.get() != 0;
+        byte[] data = new byte[len - (RECORD_OVERHEAD - 4)];
+        rec.get(data);
+        return new Record(index, new LogEntry(term, data, 0, data.length, internal), pos, pos + 4 + len);
+    }
+
+    private void readFully(ByteBuffer buf, long pos) throws IOException {
+        while (buf.hasRemaining()) {
+            if (entriesFile.read(buf, pos + buf.position()) < 0) {
+                throw new IOException("unexpected end of " + dir.resolve("entries"));
+            }
+        }
+    }
+
+    /** The offset of the last non-zero byte in [from, size), or from - 1 if they are all zeros (preallocated). */
+    private long lastNonZeroByte(long from, long size) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        for (long chunkEnd = size; chunkEnd > from; ) {
+            long chunkStart = Math.max(from, chunkEnd - chunk.capacity());
+            chunk.clear().limit((int) (chunkEnd - chunkStart));
+            readFully(chunk, chunkStart);
+            for (int i = chunk.limit() - 1; i >= 0; i--) {
+                if (chunk.get(i) != 0) {
+                    return chunkStart + i;
+                }
+            }
+            chunkEnd = chunkStart;
+        }
+        return from - 1;
+    }
+
+    /**
+     * The offset of a valid record starting in (bad, lastNonZero], or -1: decides whether the bad record at
+     * {@code bad} is the last one. Scans every offset (the bad record's own length field may be what is damaged),
+     * over a memory map so that a long torn tail costs no system call per byte.
+     */
+    private long firstValidRecordAfter(long bad, long lastNonZero, long size) throws IOException {
+        if (size > Integer.MAX_VALUE) {
+            for (long pos = bad + 1; pos <= lastNonZero; pos++) {
+                if (readRecord(pos, size) != null) {
+                    return pos;
+                }
+            }
+            return -1;
+        }
+        ByteBuffer file = entriesFile.map(FileChannel.MapMode.READ_ONLY, 0, size);
+        CRC32 crc = new CRC32();
+        for (int pos = (int) bad + 1; pos <= lastNonZero && pos + 4 <= size; pos++) {
+            int len = file.getInt(pos);
+            if (len < RECORD_OVERHEAD - 4 || len > size - pos - 4) {
+                continue;
+            }
+            crc.reset();
+            crc.update(file.slice(pos + 4, len - 4));
+            if ((int) crc.getValue() == file.getInt(pos + len)) {
+                return pos;
+            }
+        }
+        return -1;
     }
 
     /** Index of entries.get(0). */
@@ -388,15 +472,26 @@ public final class DurableLog implements Log {
         }
     }
 
+    /** "FLEETSNP": the snapshot file starts with it, then the content's length and CRC32C, then the content. */
+    static final long SNAPSHOT_MAGIC = 0x464c4545_54534e50L;
+    static final int SNAPSHOT_HEADER = 8 + 8 + 4;
+
     @Override
     public synchronized void setSnapshot(ByteBuffer snapshot) {
         try {
             Path tmp = dir.resolve("snapshot.tmp");
+            ByteBuffer content = snapshot.duplicate();
+            CRC32C crc = new CRC32C();
+            crc.update(content.duplicate());
+            ByteBuffer header = ByteBuffer.allocate(SNAPSHOT_HEADER)
+                    .putLong(SNAPSHOT_MAGIC).putLong(content.remaining()).putInt((int) crc.getValue()).flip();
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
-                ByteBuffer b = snapshot.duplicate();
-                while (b.hasRemaining()) {
-                    ch.write(b);
+                while (header.hasRemaining()) {
+                    ch.write(header);
+                }
+                while (content.hasRemaining()) {
+                    ch.write(content);
                 }
                 ch.force(true);
             }
@@ -407,14 +502,39 @@ public final class DurableLog implements Log {
         }
     }
 
+    /** The snapshot's content, checked against its checksum; a damaged snapshot is refused (it would be applied). */
     @Override
     public synchronized ByteBuffer getSnapshot() {
-        Path p = dir.resolve("snapshot");
         try {
-            return Files.exists(p) ? ByteBuffer.wrap(Files.readAllBytes(p)) : null;
+            return readSnapshot();
         } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+            throw new UncheckedIOException(ex.getMessage(), ex);
         }
+    }
+
+    private ByteBuffer readSnapshot() throws IOException {
+        Path p = dir.resolve("snapshot");
+        if (!Files.exists(p)) {
+            return null;
+        }
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(p));
+        if (file.remaining() < SNAPSHOT_HEADER || file.getLong(0) != SNAPSHOT_MAGIC) {
+            throw new CorruptLogException(p, 0, "it does not start with fleet's snapshot header (damaged, or written by "
+                    + "a fleet version before snapshots carried a checksum: the format changed)");
+        }
+        long length = file.getLong(8);
+        if (length != file.remaining() - SNAPSHOT_HEADER) {
+            throw new CorruptLogException(p, 8, "the header says " + length + " bytes of content, the file holds "
+                    + (file.remaining() - SNAPSHOT_HEADER));
+        }
+        ByteBuffer content = file.position(SNAPSHOT_HEADER).slice();
+        CRC32C crc = new CRC32C();
+        crc.update(content.duplicate());
+        if ((int) crc.getValue() != file.getInt(16)) {
+            throw new CorruptLogException(p, SNAPSHOT_HEADER, "the content fails its CRC32C checksum");
+        }
+        // a buffer of its own: JGroups-RAFT reads the backing array from offset 0
+        return ByteBuffer.wrap(java.util.Arrays.copyOfRange(file.array(), SNAPSHOT_HEADER, file.limit()));
     }
 
     @Override
