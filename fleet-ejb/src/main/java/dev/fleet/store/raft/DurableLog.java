@@ -81,6 +81,18 @@ public final class DurableLog implements Log {
         load();
     }
 
+    /**
+     * Opens the log in {@code logDir} if there is one and closes it again: throws {@link CorruptLogException}
+     * (or another IOException) for a log that would refuse to open, and cuts off a torn last record.
+     */
+    public static void check(Path logDir) throws Exception {
+        if (Files.isDirectory(logDir)) {
+            DurableLog log = new DurableLog();
+            log.init(logDir.toString(), Map.of());
+            log.close();
+        }
+    }
+
     private void readMeta() throws IOException {
         Path meta = dir.resolve("meta");
         if (!Files.exists(meta)) {
@@ -277,7 +289,9 @@ public final class DurableLog implements Log {
         }
     }
 
-    private void writeRecord(long index, LogEntry e) throws IOException {
+    private void writeRecord(long index, LogEntry entry) throws IOException {
+        // JGroups-RAFT installs a snapshot with an entry without a command (null): store it as an empty one
+        LogEntry e = entry.command() != null ? entry : new LogEntry(entry.term(), new byte[0], 0, 0, entry.internal());
         int len = RECORD_OVERHEAD - 4 + e.length();
         ByteBuffer buf = ByteBuffer.allocate(4 + len);
         buf.putInt(len).putLong(index).putLong(e.term()).put((byte) (e.internal() ? 1 : 0))

@@ -117,6 +117,16 @@ class DurableLogTest {
     }
 
     @Test
+    void installingASnapshotWithTheEntryWithoutCommandThatJGroupsRaftSends() throws Exception {
+        DurableLog log = open(); // a member that rejoined with an empty data dir
+        log.setSnapshot(ByteBuffer.wrap("state".getBytes(StandardCharsets.UTF_8)));
+        log.reinitializeTo(151, new LogEntry(4, null)); // what Follower.handleInstallSnapshotRequest passes
+        log.append(152, entries(4, "x"));
+        log.close();
+        assertThat(all(open())).containsExactly("151:4:", "152:4:x");
+    }
+
+    @Test
     void aReplacedTailCannotComeBackAfterARestart() throws Exception {
         DurableLog log = open();
         log.append(1, entries(1, "a", "b", "c", "d"));
