@@ -74,6 +74,8 @@ public final class RaftStore implements AutoCloseable {
     /** Connects the channel; the RAFT log in {@link RaftConfig#logDir()} is replayed into the state machine. */
     public synchronized void start() throws Exception {
         Files.createDirectories(config.logDir());
+        // refuse a damaged log before binding any port: a channel whose start fails inside RAFT keeps its port
+        DurableLog.check(config.logDir().resolve(config.name() + ".log"));
         channel = new JChannel(config.stackXml());
         channel.name(config.name());
         raft = new RaftHandle(channel, machine).raftId(config.name());

@@ -297,4 +297,70 @@ class RaftStoreClusterTest {
         assertSameReplica(back, leader);
         assertThat(back.firstLogIndex()).as("no snapshot: replayed entry by entry").isZero();
     }
+
+    private static CorruptLogException corruptLogIn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CorruptLogException c) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Offsets of the records in a DurableLog entries file (each: length, then that many bytes; zeros end it). */
+    private static List<Long> recordOffsets(Path entries) throws IOException {
+        java.nio.ByteBuffer file = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(entries));
+        List<Long> offsets = new ArrayList<>();
+        for (int pos = 0; pos + 4 <= file.limit() && file.getInt(pos) > 0; pos += 4 + file.getInt(pos)) {
+            offsets.add((long) pos);
+        }
+        return offsets;
+    }
+
+    /** JGroups-RAFT's max_log_size counts bytes: a snapshot every ≈ 70 of these small entries. */
+    private static final long MAX_LOG_BYTES = 4000;
+
+    @Test
+    void aMemberWhoseLogIsDamagedInTheMiddleRefusesToStartAndRejoinsFromTheOthersWithAnEmptyDataDir() throws Exception {
+        List<RaftStore> stores = startCluster(MAX_LOG_BYTES);
+        RaftStore f = follower(stores);
+        String name = f.name();
+        // until its log was compacted by a snapshot, then 20 entries more (≈ 1 KB, too few to compact it again)
+        int i = 0;
+        for (; f.firstLogIndex() <= 1 && i < 500; i++) {
+            f.submit(Command.Put.set(System.currentTimeMillis(), "/acknowledged/" + (i % 30), "v" + i), TIMEOUT);
+        }
+        for (int more = 0; more < 20; more++, i++) {
+            f.submit(Command.Put.set(System.currentTimeMillis(), "/acknowledged/" + (i % 30), "v" + i), TIMEOUT);
+        }
+        RaftStore leader = leader(stores);
+        await().atMost(Duration.ofSeconds(30)).until(() -> f.appliedIndex() == leader.appliedIndex());
+        f.close();
+        running.remove(f);
+        Path entries;
+        try (var files = java.nio.file.Files.walk(dir.resolve(name))) {
+            entries = files.filter(p -> p.getFileName().toString().equals("entries")).findFirst().orElseThrow();
+        }
+        List<Long> records = recordOffsets(entries);
+        assertThat(records).hasSizeGreaterThan(10);
+        long middle = records.get(records.size() / 2);
+        try (var ch = java.nio.channels.FileChannel.open(entries, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xff}), middle + 4 + 8); // inside the record's term
+        }
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(name, MAX_LOG_BYTES))
+                .satisfies(e -> assertThat(corruptLogIn(e)).as("the failure names the file and the offset: " + e)
+                        .isNotNull()
+                        .satisfies(c -> {
+                            assertThat(c.file()).isEqualTo(entries);
+                            assertThat(c.offset()).isEqualTo(middle);
+                        }));
+
+        // the documented recovery: move the data dir aside, start with the same members, catch up from the others
+        java.nio.file.Files.move(dir.resolve(name), dir.resolve(name + ".damaged"));
+        RaftStore back = start(name, MAX_LOG_BYTES);
+        await().atMost(Duration.ofSeconds(30)).until(() -> back.appliedIndex() == leader.appliedIndex());
+        assertSameReplica(back, leader);
+        assertThat(back.firstLogIndex()).as("caught up by snapshot").isGreaterThan(1);
+    }
 }
