@@ -26,13 +26,17 @@ import java.util.zip.CRC32C;
 /**
  * The RAFT log on disk: an append-only file of checksummed records, fsync'd on every append, plus a small
  * metadata file (term, vote, first index) and the snapshot. All entries are also kept in memory (the log
- * is compacted by snapshots every {@code max_log_size} entries, so it stays small).
+ * is compacted by snapshots every {@code max_log_size} bytes of entries, so it stays small).
  *
  * <p>Why our own: JGroups-RAFT 1.1.4's FileBasedLog throws IllegalStateException when a follower is sent
  * entries it already has (a resend), after which that follower never advances again. This log makes an
  * append of entries already present (same index, same term) a no-op and replaces a conflicting suffix, as
- * RAFT's "AppendEntries" rule says. A torn record at the end of the file (a crash mid-write) is dropped on
- * load: it was never acknowledged.
+ * RAFT's "AppendEntries" rule says.
+ *
+ * <p>Damage is never silent: each record carries a CRC32, the metadata file and the snapshot a CRC32C. Only
+ * a torn last record (a crash mid-write: nothing valid follows it) is dropped on load, since it was never
+ * acknowledged; a bad record with a valid one after it, bad metadata or a bad snapshot make {@link #init}
+ * throw {@link CorruptLogException} naming the file and byte offset (recovery: docs/store.md).
  */
 public final class DurableLog implements Log {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(DurableLog.class.getName());
@@ -93,20 +97,41 @@ public final class DurableLog implements Log {
         }
     }
 
+    /** "FLEETMET": the metadata file starts with it and ends with a CRC32C of everything before. */
+    static final long META_MAGIC = 0x464c4545_544d4554L;
+
+    /**
+     * Term, vote, first index and commit index. A damaged file is refused: a wrong term or vote could let this
+     * member vote twice in a term. The former format (the same fields without magic and checksum) is still
+     * read if it is exactly that; the next write replaces it.
+     */
     private void readMeta() throws IOException {
         Path meta = dir.resolve("meta");
         if (!Files.exists(meta)) {
             return;
         }
-        try (DataInputStream in = new DataInputStream(Files.newInputStream(meta))) {
+        byte[] bytes = Files.readAllBytes(meta);
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        boolean checked = bytes.length >= 8 + 4 && buf.getLong(0) == META_MAGIC;
+        int from = checked ? 8 : 0;
+        int to = checked ? bytes.length - 4 : bytes.length;
+        if (checked) {
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, to);
+            if ((int) crc.getValue() != buf.getInt(to)) {
+                throw new CorruptLogException(meta, 0, "the RAFT metadata (term, vote) fails its CRC32C checksum");
+            }
+        }
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, from, to - from))) {
             currentTerm = in.readLong();
             first = in.readLong();
             commitIndex = in.readLong();
-            try {
-                votedFor = Util.readAddress(in);
-            } catch (ClassNotFoundException e) {
-                throw new IOException(e);
+            votedFor = Util.readAddress(in);
+            if (in.available() != 0) {
+                throw new IOException(in.available() + " bytes too many");
             }
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            throw new CorruptLogException(meta, 0, "the RAFT metadata (term, vote) cannot be read (" + e + ")");
         }
         last = first;
     }
@@ -421,10 +446,14 @@ public final class DurableLog implements Log {
 
     private void writeMeta() throws IOException {
         ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
+        out.writeLong(META_MAGIC);
         out.writeLong(currentTerm);
         out.writeLong(first);
         out.writeLong(commitIndex);
         Util.writeAddress(votedFor, out);
+        CRC32C crc = new CRC32C();
+        crc.update(out.buffer(), 0, out.position());
+        out.writeInt((int) crc.getValue());
         Path tmp = dir.resolve("meta.tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {

@@ -222,10 +222,39 @@ class DurableLogTest {
     }
 
     @Test
-    void aLogOfTheFormerVersionStillOpens() throws Exception {
-        // entries and meta kept their format (records always had a CRC32): only the snapshot file changed
+    void damagedMetadataIsRefused() throws Exception {
+        DurableLog log = open();
+        log.currentTerm(3).votedFor(UUID.randomUUID());
+        log.close();
+        flipByteAt("meta", 8 + 7); // the term
+        assertThatThrownBy(this::open).isInstanceOfSatisfying(CorruptLogException.class, e -> {
+            assertThat(e.file()).isEqualTo(dir.resolve("n1.log/meta"));
+            assertThat(e.getMessage()).contains("fails its CRC32C checksum", "move its data directory aside");
+        });
+    }
+
+    @Test
+    void entriesAndMetadataOfTheFormerVersionStillOpen() throws Exception {
+        // the entries file kept its format (records always had a CRC32); the former metadata file had no
+        // magic and no checksum: it is read, and replaced by the next write
         writeThreeOneByteEntries();
-        assertThat(all(open())).containsExactly("1:1:a", "2:1:b", "3:1:c");
+        var voter = UUID.randomUUID();
+        var former = new org.jgroups.util.ByteArrayDataOutputStream(64);
+        former.writeLong(5);
+        former.writeLong(0);
+        former.writeLong(2);
+        org.jgroups.util.Util.writeAddress(voter, former);
+        java.nio.file.Files.write(dir.resolve("n1.log/meta"), java.util.Arrays.copyOf(former.buffer(), former.position()));
+        DurableLog again = open();
+        assertThat(all(again)).containsExactly("1:1:a", "2:1:b", "3:1:c");
+        assertThat(again.currentTerm()).isEqualTo(5);
+        assertThat(again.votedFor()).isEqualTo(voter);
+        assertThat(again.commitIndex()).isEqualTo(2);
+        again.currentTerm(6);
+        again.close();
+        assertThat(java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(dir.resolve("n1.log/meta"))).getLong())
+                .isEqualTo(DurableLog.META_MAGIC);
+        assertThat(open().currentTerm()).isEqualTo(6);
     }
 
     @Test
