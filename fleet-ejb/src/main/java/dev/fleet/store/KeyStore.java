@@ -106,6 +106,51 @@ public final class KeyStore {
         return result;
     }
 
+    /** Told about a log entry that could not be applied: the command (null if it did not decode) and why. */
+    @FunctionalInterface
+    public interface ApplyFailureListener {
+        void failed(Command command, RuntimeException why);
+    }
+
+    /**
+     * Applies one committed log entry and never throws: an entry that does not decode, or a command whose
+     * execution throws (a bug: submitters {@link #validate} first), becomes {@link StoreError#RAFT_INTERNAL}
+     * with the exception as its cause. The outcome depends only on the entry and the state, so every replica
+     * records the same error at the same position and keeps applying; a throw here would wedge the replica
+     * (JGroups-RAFT stops replaying a log at an entry that throws). In a {@link Command.Group} each command
+     * is guarded on its own, so one bad command fails alone.
+     */
+    public Result applyEntry(byte[] entry, int offset, int length, ApplyFailureListener onFailure) {
+        Command command;
+        try {
+            command = StoreCodec.decodeCommand(entry, offset, length);
+        } catch (RuntimeException e) {
+            onFailure.failed(null, e);
+            return internalError("the log entry does not decode: " + e.getMessage());
+        }
+        if (command instanceof Command.Group g) {
+            List<Result> results = new ArrayList<>(g.commands().size());
+            for (Command c : g.commands()) {
+                results.add(applyGuarded(c, onFailure));
+            }
+            return new Result.Group(results, index);
+        }
+        return applyGuarded(command, onFailure);
+    }
+
+    private Result applyGuarded(Command command, ApplyFailureListener onFailure) {
+        try {
+            return apply(command);
+        } catch (RuntimeException e) {
+            onFailure.failed(command, e);
+            return internalError("the command could not be applied: " + e);
+        }
+    }
+
+    private StoreError internalError(String cause) {
+        return new StoreError(StoreError.RAFT_INTERNAL, message(StoreError.RAFT_INTERNAL), cause, index);
+    }
+
     /** A local (possibly stale on a follower) read: Event("get") or StoreError 100/104. */
     public Result get(String key, boolean recursive, boolean sorted) {
         requireKey(key);
@@ -678,6 +723,7 @@ public final class KeyStore {
             case StoreError.REFRESH_TTL_REQUIRED -> "A TTL must be provided on refresh";
             case StoreError.WATCHER_CLEARED -> MSG_WATCHER_CLEARED;
             case StoreError.EVENT_INDEX_CLEARED -> MSG_EVENT_INDEX_CLEARED;
+            case StoreError.RAFT_INTERNAL -> "Raft Internal Error";
             default -> throw new IllegalArgumentException("unknown error code " + code);
         };
     }

@@ -11,6 +11,8 @@ public record StoreError(int errorCode, String message, String cause, long index
     public static final int DIR_NOT_EMPTY = 108;
     public static final int REFRESH_VALUE = 211;
     public static final int REFRESH_TTL_REQUIRED = 212;
+    /** etcd's EcodeRaftInternal: here also a committed entry that could not be applied (see KeyStore.applyEntry). */
+    public static final int RAFT_INTERNAL = 300;
     public static final int WATCHER_CLEARED = 400;
     public static final int EVENT_INDEX_CLEARED = 401;
 }

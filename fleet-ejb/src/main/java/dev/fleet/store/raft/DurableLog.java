@@ -21,19 +21,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.ObjLongConsumer;
 import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 /**
  * The RAFT log on disk: an append-only file of checksummed records, fsync'd on every append, plus a small
  * metadata file (term, vote, first index) and the snapshot. All entries are also kept in memory (the log
- * is compacted by snapshots every {@code max_log_size} entries, so it stays small).
+ * is compacted by snapshots every {@code max_log_size} bytes of entries, so it stays small).
  *
  * <p>Why our own: JGroups-RAFT 1.1.4's FileBasedLog throws IllegalStateException when a follower is sent
  * entries it already has (a resend), after which that follower never advances again. This log makes an
  * append of entries already present (same index, same term) a no-op and replaces a conflicting suffix, as
- * RAFT's "AppendEntries" rule says. A torn record at the end of the file (a crash mid-write) is dropped on
- * load: it was never acknowledged.
+ * RAFT's "AppendEntries" rule says.
+ *
+ * <p>Damage is never silent: each record carries a CRC32, the metadata file and the snapshot a CRC32C. Only
+ * a torn last record (a crash mid-write: nothing valid follows it) is dropped on load, since it was never
+ * acknowledged; a bad record with a valid one after it, bad metadata or a bad snapshot make {@link #init}
+ * throw {@link CorruptLogException} naming the file and byte offset (recovery: docs/store.md).
  */
 public final class DurableLog implements Log {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(DurableLog.class.getName());
     private static final int RECORD_OVERHEAD = 4 + 8 + 8 + 1 + 4; // length, index, term, internal, crc
     /**
      * The entries file grows in zero-filled chunks, like etcd's preallocated WAL: an fdatasync of a write
@@ -73,63 +79,178 @@ public final class DurableLog implements Log {
         dir = Path.of(logName);
         Files.createDirectories(dir);
         readMeta();
+        readSnapshot(); // refuse a damaged snapshot now, with the file's name, not later inside RAFT
         entriesFile = FileChannel.open(dir.resolve("entries"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         load();
     }
 
+    /**
+     * Opens the log in {@code logDir} if there is one and closes it again: throws {@link CorruptLogException}
+     * (or another IOException) for a log that would refuse to open, and cuts off a torn last record.
+     */
+    public static void check(Path logDir) throws Exception {
+        if (Files.isDirectory(logDir)) {
+            DurableLog log = new DurableLog();
+            log.init(logDir.toString(), Map.of());
+            log.close();
+        }
+    }
+
+    /** "FLEETMET": the metadata file starts with it and ends with a CRC32C of everything before. */
+    static final long META_MAGIC = 0x464c4545_544d4554L;
+
+    /**
+     * Term, vote, first index and commit index. A damaged file is refused: a wrong term or vote could let this
+     * member vote twice in a term. The former format (the same fields without magic and checksum) is still
+     * read if it is exactly that; the next write replaces it.
+     */
     private void readMeta() throws IOException {
         Path meta = dir.resolve("meta");
         if (!Files.exists(meta)) {
             return;
         }
-        try (DataInputStream in = new DataInputStream(Files.newInputStream(meta))) {
+        byte[] bytes = Files.readAllBytes(meta);
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        boolean checked = bytes.length >= 8 + 4 && buf.getLong(0) == META_MAGIC;
+        int from = checked ? 8 : 0;
+        int to = checked ? bytes.length - 4 : bytes.length;
+        if (checked) {
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, to);
+            if ((int) crc.getValue() != buf.getInt(to)) {
+                throw new CorruptLogException(meta, 0, "the RAFT metadata (term, vote) fails its CRC32C checksum");
+            }
+        }
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, from, to - from))) {
             currentTerm = in.readLong();
             first = in.readLong();
             commitIndex = in.readLong();
-            try {
-                votedFor = Util.readAddress(in);
-            } catch (ClassNotFoundException e) {
-                throw new IOException(e);
+            votedFor = Util.readAddress(in);
+            if (in.available() != 0) {
+                throw new IOException(in.available() + " bytes too many");
             }
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            throw new CorruptLogException(meta, 0, "the RAFT metadata (term, vote) cannot be read (" + e + ")");
         }
         last = first;
     }
 
-    /** Replays the entries file; stops at (and cuts off) the first incomplete or corrupt record. */
+    /** A record as read from the file: its entry, where it starts and where the next one starts. */
+    private record Record(long index, LogEntry entry, long offset, long next) { }
+
+    /**
+     * Replays the entries file. A record that is incomplete or fails its checksum is a torn write only if it
+     * is the last thing in the file (nothing valid follows it): that append was never acknowledged, so it is
+     * cut off. Anywhere else it is damage to acknowledged entries, and the log refuses to open
+     * ({@link CorruptLogException}) rather than silently drop them and everything after.
+     */
     private void load() throws IOException {
         long size = entriesFile.size();
         long pos = 0;
-        ByteBuffer header = ByteBuffer.allocate(4);
-        while (pos + 4 <= size) {
-            header.clear();
-            entriesFile.read(header, pos);
-            int len = header.flip().getInt();
-            if (len < RECORD_OVERHEAD - 4 || pos + 4 + len > size) {
-                break;
+        Record r;
+        while ((r = readRecord(pos, size)) != null) {
+            if (r.index() >= start() && r.index() <= (entries.isEmpty() ? start() : last + 1)) {
+                dropFrom(r.index()); // a later record for an index replaces the earlier one
+                addInMemory(r.index(), r.entry(), pos);
             }
-            ByteBuffer rec = ByteBuffer.allocate(len);
-            entriesFile.read(rec, pos + 4);
-            rec.flip();
-            CRC32 crc = new CRC32();
-            crc.update(rec.array(), 0, len - 4);
-            long index = rec.getLong();
-            long term = rec.getLong();
-            boolean internal = rec.get() != 0;
-            byte[] data = new byte[len - (RECORD_OVERHEAD - 4)];
-            rec.get(data);
-            if ((int) crc.getValue() != rec.getInt()) {
-                break;
+            pos = r.next();
+        }
+        long lastNonZero = lastNonZeroByte(pos, size);
+        if (lastNonZero >= pos) {
+            long valid = firstValidRecordAfter(pos, lastNonZero, size);
+            if (valid >= 0) {
+                throw new CorruptLogException(dir.resolve("entries"), pos, valid);
             }
-            if (index >= start() && index <= (entries.isEmpty() ? start() : last + 1)) {
-                dropFrom(index); // a later record for an index replaces the earlier one
-                addInMemory(index, new LogEntry(term, data, 0, data.length, internal), pos);
-            }
-            pos += 4 + len;
+            long torn = pos;
+            LOG.warning(() -> "RAFT log " + dir.resolve("entries") + ": dropping a torn last record at byte offset "
+                    + torn + " (" + (lastNonZero + 1 - torn) + " bytes, a write interrupted by a crash; never acknowledged)");
         }
         end = pos;
-        zero(end, size); // a torn record, or records of a replaced tail: never to be read again
+        zero(end, lastNonZero + 1); // a torn record, or records of a replaced tail: never to be read again
         commitIndex = Math.min(commitIndex, last);
+    }
+
+    /** The record at {@code pos}, or null if there is none (zeros) or it is incomplete or fails its checksum. */
+    private Record readRecord(long pos, long size) throws IOException {
+        if (pos + 4 > size) {
+            return null;
+        }
+        ByteBuffer header = ByteBuffer.allocate(4);
+        readFully(header, pos);
+        int len = header.flip().getInt();
+        if (len < RECORD_OVERHEAD - 4 || len > size - pos - 4) {
+            return null;
+        }
+        ByteBuffer rec = ByteBuffer.allocate(len);
+        readFully(rec, pos + 4);
+        rec.flip();
+        CRC32 crc = new CRC32();
+        crc.update(rec.array(), 0, len - 4);
+        if ((int) crc.getValue() != rec.getInt(len - 4)) {
+            return null;
+        }
+        long index = rec.getLong();
+        long term = rec.getLong();
+        boolean internal = rec.get() != 0;
+        byte[] data = new byte[len - (RECORD_OVERHEAD - 4)];
+        rec.get(data);
+        return new Record(index, new LogEntry(term, data, 0, data.length, internal), pos, pos + 4 + len);
+    }
+
+    private void readFully(ByteBuffer buf, long pos) throws IOException {
+        while (buf.hasRemaining()) {
+            if (entriesFile.read(buf, pos + buf.position()) < 0) {
+                throw new IOException("unexpected end of " + dir.resolve("entries"));
+            }
+        }
+    }
+
+    /** The offset of the last non-zero byte in [from, size), or from - 1 if they are all zeros (preallocated). */
+    private long lastNonZeroByte(long from, long size) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        for (long chunkEnd = size; chunkEnd > from; ) {
+            long chunkStart = Math.max(from, chunkEnd - chunk.capacity());
+            chunk.clear().limit((int) (chunkEnd - chunkStart));
+            readFully(chunk, chunkStart);
+            for (int i = chunk.limit() - 1; i >= 0; i--) {
+                if (chunk.get(i) != 0) {
+                    return chunkStart + i;
+                }
+            }
+            chunkEnd = chunkStart;
+        }
+        return from - 1;
+    }
+
+    /**
+     * The offset of a valid record starting in (bad, lastNonZero], or -1: decides whether the bad record at
+     * {@code bad} is the last one. Scans every offset (the bad record's own length field may be what is damaged),
+     * over a memory map so that a long torn tail costs no system call per byte.
+     */
+    private long firstValidRecordAfter(long bad, long lastNonZero, long size) throws IOException {
+        if (size > Integer.MAX_VALUE) {
+            for (long pos = bad + 1; pos <= lastNonZero; pos++) {
+                if (readRecord(pos, size) != null) {
+                    return pos;
+                }
+            }
+            return -1;
+        }
+        ByteBuffer file = entriesFile.map(FileChannel.MapMode.READ_ONLY, 0, size);
+        CRC32 crc = new CRC32();
+        for (int pos = (int) bad + 1; pos <= lastNonZero && pos + 4 <= size; pos++) {
+            int len = file.getInt(pos);
+            if (len < RECORD_OVERHEAD - 4 || len > size - pos - 4) {
+                continue;
+            }
+            crc.reset();
+            crc.update(file.slice(pos + 4, len - 4));
+            if ((int) crc.getValue() == file.getInt(pos + len)) {
+                return pos;
+            }
+        }
+        return -1;
     }
 
     /** Index of entries.get(0). */
@@ -193,7 +314,9 @@ public final class DurableLog implements Log {
         }
     }
 
-    private void writeRecord(long index, LogEntry e) throws IOException {
+    private void writeRecord(long index, LogEntry entry) throws IOException {
+        // JGroups-RAFT installs a snapshot with an entry without a command (null): store it as an empty one
+        LogEntry e = entry.command() != null ? entry : new LogEntry(entry.term(), new byte[0], 0, 0, entry.internal());
         int len = RECORD_OVERHEAD - 4 + e.length();
         ByteBuffer buf = ByteBuffer.allocate(4 + len);
         buf.putInt(len).putLong(index).putLong(e.term()).put((byte) (e.internal() ? 1 : 0))
@@ -323,10 +446,14 @@ public final class DurableLog implements Log {
 
     private void writeMeta() throws IOException {
         ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64);
+        out.writeLong(META_MAGIC);
         out.writeLong(currentTerm);
         out.writeLong(first);
         out.writeLong(commitIndex);
         Util.writeAddress(votedFor, out);
+        CRC32C crc = new CRC32C();
+        crc.update(out.buffer(), 0, out.position());
+        out.writeInt((int) crc.getValue());
         Path tmp = dir.resolve("meta.tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
@@ -388,15 +515,26 @@ public final class DurableLog implements Log {
         }
     }
 
+    /** "FLEETSNP": the snapshot file starts with it, then the content's length and CRC32C, then the content. */
+    static final long SNAPSHOT_MAGIC = 0x464c4545_54534e50L;
+    static final int SNAPSHOT_HEADER = 8 + 8 + 4;
+
     @Override
     public synchronized void setSnapshot(ByteBuffer snapshot) {
         try {
             Path tmp = dir.resolve("snapshot.tmp");
+            ByteBuffer content = snapshot.duplicate();
+            CRC32C crc = new CRC32C();
+            crc.update(content.duplicate());
+            ByteBuffer header = ByteBuffer.allocate(SNAPSHOT_HEADER)
+                    .putLong(SNAPSHOT_MAGIC).putLong(content.remaining()).putInt((int) crc.getValue()).flip();
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
-                ByteBuffer b = snapshot.duplicate();
-                while (b.hasRemaining()) {
-                    ch.write(b);
+                while (header.hasRemaining()) {
+                    ch.write(header);
+                }
+                while (content.hasRemaining()) {
+                    ch.write(content);
                 }
                 ch.force(true);
             }
@@ -407,14 +545,39 @@ public final class DurableLog implements Log {
         }
     }
 
+    /** The snapshot's content, checked against its checksum; a damaged snapshot is refused (it would be applied). */
     @Override
     public synchronized ByteBuffer getSnapshot() {
-        Path p = dir.resolve("snapshot");
         try {
-            return Files.exists(p) ? ByteBuffer.wrap(Files.readAllBytes(p)) : null;
+            return readSnapshot();
         } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+            throw new UncheckedIOException(ex.getMessage(), ex);
         }
+    }
+
+    private ByteBuffer readSnapshot() throws IOException {
+        Path p = dir.resolve("snapshot");
+        if (!Files.exists(p)) {
+            return null;
+        }
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(p));
+        if (file.remaining() < SNAPSHOT_HEADER || file.getLong(0) != SNAPSHOT_MAGIC) {
+            throw new CorruptLogException(p, 0, "it does not start with fleet's snapshot header (damaged, or written by "
+                    + "a fleet version before snapshots carried a checksum: the format changed)");
+        }
+        long length = file.getLong(8);
+        if (length != file.remaining() - SNAPSHOT_HEADER) {
+            throw new CorruptLogException(p, 8, "the header says " + length + " bytes of content, the file holds "
+                    + (file.remaining() - SNAPSHOT_HEADER));
+        }
+        ByteBuffer content = file.position(SNAPSHOT_HEADER).slice();
+        CRC32C crc = new CRC32C();
+        crc.update(content.duplicate());
+        if ((int) crc.getValue() != file.getInt(16)) {
+            throw new CorruptLogException(p, SNAPSHOT_HEADER, "the content fails its CRC32C checksum");
+        }
+        // a buffer of its own: JGroups-RAFT reads the backing array from offset 0
+        return ByteBuffer.wrap(java.util.Arrays.copyOfRange(file.array(), SNAPSHOT_HEADER, file.limit()));
     }
 
     @Override

@@ -74,6 +74,8 @@ public final class RaftStore implements AutoCloseable {
     /** Connects the channel; the RAFT log in {@link RaftConfig#logDir()} is replayed into the state machine. */
     public synchronized void start() throws Exception {
         Files.createDirectories(config.logDir());
+        // refuse a damaged log before binding any port: a channel whose start fails inside RAFT keeps its port
+        DurableLog.check(config.logDir().resolve(config.name() + ".log"));
         channel = new JChannel(config.stackXml());
         channel.name(config.name());
         raft = new RaftHandle(channel, machine).raftId(config.name());
@@ -198,6 +200,21 @@ public final class RaftStore implements AutoCloseable {
      */
     private Result submitNow(Command command, Duration timeout) {
         return submitNow(StoreCodec.encode(command), timeout);
+    }
+
+    /** Replicates an already encoded log entry as it is, unvalidated: for tests of what reaches the log. */
+    Result submitEncoded(byte[] entry, Duration timeout) {
+        return submitNow(entry, timeout);
+    }
+
+    /** The latest committed entries this replica could not apply (each recorded as error 300). */
+    List<dev.fleet.store.StoreError> applyFailures() {
+        return machine.applyFailures();
+    }
+
+    /** This replica's content as snapshot bytes (equal bytes: equal replicas). */
+    byte[] contentBytes() {
+        return machine.contentBytes();
     }
 
     private Result submitNow(byte[] bytes, Duration timeout) {

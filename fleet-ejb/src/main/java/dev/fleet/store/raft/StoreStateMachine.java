@@ -1,9 +1,9 @@
 package dev.fleet.store.raft;
 
-import dev.fleet.store.Command;
 import dev.fleet.store.KeyStore;
 import dev.fleet.store.Result;
 import dev.fleet.store.StoreCodec;
+import dev.fleet.store.StoreError;
 import dev.fleet.store.WatchStart;
 import org.jgroups.raft.StateMachine;
 
@@ -34,23 +34,62 @@ final class StoreStateMachine implements StateMachine {
         this.store = new KeyStore(historyCapacity);
     }
 
+    /** How many entries that could not be applied are remembered (for operators and tests; each is also logged). */
+    static final int FAILURES_KEPT = 16;
+    private final java.util.ArrayDeque<StoreError> failures = new java.util.ArrayDeque<>();
+
+    /**
+     * Total: an entry that does not decode or fails to apply becomes an error result (see
+     * {@link KeyStore#applyEntry}), never an exception, so that every replica, and a restart replaying the
+     * log, passes it the same way.
+     */
     @Override
     public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
-        Command command = StoreCodec.decodeCommand(data, offset, length);
         Result result;
         lock.writeLock().lock();
         try {
-            result = store.apply(command);
+            result = store.applyEntry(data, offset, length, (command, why) -> LOG.log(Level.WARNING,
+                    "a committed log entry could not be applied at store index " + store.index() + " and is recorded as error "
+                    + StoreError.RAFT_INTERNAL + " on every replica: " + (command == null ? "(does not decode)" : command), why));
             index = store.index();
-        } catch (RuntimeException e) {
-            // JGroups-RAFT logs only the exception's message; keep the whole story
-            LOG.log(Level.SEVERE, "applying " + command + " failed", e);
-            throw e;
+            recordFailures(result);
         } finally {
             lock.writeLock().unlock();
         }
         wakeIndexWaiters();
         return serializeResponse ? StoreCodec.encode(result) : null;
+    }
+
+    private void recordFailures(Result result) {
+        if (result instanceof Result.Group g) {
+            g.results().forEach(this::recordFailures);
+        } else if (result instanceof StoreError e && e.errorCode() == StoreError.RAFT_INTERNAL) {
+            if (failures.size() == FAILURES_KEPT) {
+                failures.removeFirst();
+            }
+            failures.addLast(e);
+        }
+    }
+
+    /** The latest entries that could not be applied (at most {@value #FAILURES_KEPT}), oldest first. */
+    java.util.List<StoreError> applyFailures() {
+        lock.readLock().lock();
+        try {
+            return java.util.List.copyOf(failures);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** This replica's content as a snapshot would hold it: equal bytes on two replicas mean equal state. */
+    byte[] contentBytes() {
+        var out = new java.io.ByteArrayOutputStream();
+        try {
+            writeContentTo(new java.io.DataOutputStream(out));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot serialise the store", e);
+        }
+        return out.toByteArray();
     }
 
     @Override
