@@ -26,7 +26,7 @@ class UnitsDirectoryTest {
                     .hasMessageStartingWith("refusing unit name");
         }
         assertThatThrownBy(() -> dir.write("x".repeat(249) + ".service", f))
-                .hasMessageContaining("exceeds maximum length (256)");
+                .hasMessageContaining("exceeds maximum length (255)");
         try (var files = Files.walk(tmp)) {
             assertThat(files.filter(Files::isRegularFile)).isEmpty();
         }

@@ -21,7 +21,9 @@ final class UnitFileParser {
     static List<UnitOption> parse(String text) {
         UnitFileParser p = new UnitFileParser();
         String[] lines = text.split("\n", -1);
-        String pending = null; // a logical line still being continued
+        // a logical line still being continued, or null; appended to, never copied, so a long
+        // continuation costs its length, not its length squared
+        StringBuilder pending = null;
         int pendingStart = 0;
         for (int i = 0; i < lines.length; i++) {
             String line = stripCr(lines[i]);
@@ -31,19 +33,26 @@ final class UnitFileParser {
             if (!trimmed.isEmpty() && isComment(trimmed.charAt(0))) {
                 continue;
             }
-            String logical = pending == null ? line : pending + line;
-            int start = pending == null ? i + 1 : pendingStart;
-            if (endsInContinuation(logical)) {
+            // a pending line ends in the space its backslash became, so only this line's own
+            // trailing backslashes can continue it
+            if (endsInContinuation(line)) {
+                if (pending == null) {
+                    pending = new StringBuilder();
+                    pendingStart = i + 1;
+                }
                 // the backslash+newline becomes one space; the next line is appended as is
-                pending = logical.substring(0, logical.length() - 1) + " ";
-                pendingStart = start;
+                pending.append(line, 0, line.length() - 1).append(' ');
                 continue;
             }
-            pending = null;
-            p.line(logical, start);
+            if (pending == null) {
+                p.line(line, i + 1);
+            } else {
+                p.line(pending.append(line).toString(), pendingStart);
+                pending = null;
+            }
         }
         if (pending != null) { // continuation at end of file: keep what we have
-            p.line(pending, pendingStart);
+            p.line(pending.toString(), pendingStart);
         }
         return p.options;
     }

@@ -4,16 +4,21 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Unit names: fleet's validation (the API and fleetctl refuse invalid names) and the
- * template/instance parts ({@code foo@bar.service}: prefix {@code foo}, instance {@code bar},
- * template {@code foo@.service}).
+ * Unit names: the one rule the API, fleetctl, the registry and the agent share, so a name the API
+ * accepts is one every agent can write to its units directory, link and start (systemd's
+ * {@code unit_name_is_valid} plus fleet's own restrictions); and the template/instance parts
+ * ({@code foo@bar.service}: prefix {@code foo}, instance {@code bar}, template {@code foo@.service}).
  */
 public final class UnitName {
-    public static final int MAX_LENGTH = 256;
+    /** systemd's UNIT_NAME_MAX (256) counts the C string's NUL: 255 characters, suffix included. */
+    public static final int MAX_LENGTH = 255;
 
-    /** The 13 unit types fleet's API accepts (systemd's list at the time); case-sensitive. */
-    public static final Set<String> TYPES = Set.of("automount", "busname", "device", "mount", "path", "scope",
-            "service", "slice", "snapshot", "socket", "swap", "target", "timer");
+    /**
+     * The unit types of today's systemd; case-sensitive. fleet also took {@code busname} and
+     * {@code snapshot}, which systemd dropped (v230, v228): no agent could load them.
+     */
+    public static final Set<String> TYPES = Set.of("automount", "device", "mount", "path", "scope",
+            "service", "slice", "socket", "swap", "target", "timer");
 
     /** Types systemd lets be templated; {@code foo@1.mount} is invalid. */
     public static final Set<String> TEMPLATABLE_TYPES = Set.of("path", "service", "socket", "target", "timer");
@@ -43,6 +48,9 @@ public final class UnitName {
                 .findFirst().map(c -> "invalid character " + GoQuote.rune(c) + " in unit name");
         if (badChar.isPresent()) {
             return badChar;
+        }
+        if (name.startsWith(".")) { // a hidden file in the units directory, and ".service" has no name at all
+            return Optional.of("unit name cannot start with \".\"");
         }
         if (name.startsWith("@")) {
             return Optional.of("unit name cannot start in \"@\""); // sic, fleet's text

@@ -178,6 +178,18 @@ class UnitFileTest {
         }
 
         @Test
+        void aHundredThousandContinuedLinesParseInLinearTime() {
+            // each continued line used to copy the whole logical line so far: 100,000 lines took minutes
+            String text = "[Service]\nExecStart=/bin/echo" + " word\\\n".repeat(100_000) + " end\n";
+            long start = System.nanoTime();
+            UnitFile f = UnitFile.parse(text);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(f.values("Service", "ExecStart")).singleElement()
+                    .satisfies(v -> assertThat(v).hasSize("/bin/echo".length() + 100_000 * " word ".length() + " end".length()));
+            assertThat(millis).as("parse time in ms").isLessThan(1000);
+        }
+
+        @Test
         void theNameMayBeContinuedToo() {
             assertThat(UnitFile.parse("[Unit]\nDescr\\\n=x\n").options()).containsExactly(opt("Unit", "Descr", "x"));
         }

@@ -136,6 +136,24 @@ class FleetApiArqIT {
     }
 
     @Test
+    void pathSegmentsThatAreNoUnitNameAnswerFleetsErrorJsonNever500() throws Exception {
+        // a%2F%2Fb.service answered 500 with the store's exception text (a%00 never reaches the WAR: the
+        // HTTP listener answers 400 itself)
+        for (String raw : new String[] {"a%2F%2Fb.service", "a%2f%2fb.service", "%2E%2E", "..%2F..%2Fetc%2Fpasswd.service"}) {
+            assertError(get("/fleet/v1/units/" + raw), 404, "unit does not exist");
+            assertError(send("DELETE", "/v1-alpha/units/" + raw, null, null), 404, "unit does not exist");
+            Reply put = putUnit(raw, "{\"options\":" + SLEEP + "}");
+            assertThat(put.status()).as(raw + ": " + put.body()).isEqualTo(400);
+            assertThat(put.json().getJsonObject("error").getInt("code")).isEqualTo(400);
+        }
+        assertError(putUnit("a%2F%2Fb.service", "{\"options\":" + SLEEP + "}"), 400, "invalid character '/' in unit name");
+        String name = "eq-" + run + ".service";
+        assertError(putUnit(name, "{\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart=/bin/a\",\"value\":\"b\"}]}"),
+                400, "invalid unit option name \"ExecStart=/bin/a\" in [Service]: contains \"=\"");
+        assertError(get("/fleet/v1/units/" + name), 404, "unit does not exist");
+    }
+
+    @Test
     void routesMethodsAndDiscovery() throws Exception {
         assertError(send("POST", "/fleet/v1/units", "application/json", "{}"), 405, "only GET supported against this resource");
         assertError(send("POST", "/fleet/v1/units/x.service", "application/json", "{}"), 405,

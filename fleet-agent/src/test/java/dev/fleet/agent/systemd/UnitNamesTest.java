@@ -15,6 +15,8 @@ class UnitNamesTest {
         assertThat(UnitNames.requireValid("web@8080.service")).isEqualTo("web@8080.service");
         assertThat(UnitNames.requireValid("web@.service")).isEqualTo("web@.service");
         assertThat(UnitNames.requireValid("dev-disk-by\\x2dlabel.device")).isNotNull();
+        assertThat(UnitNames.requireValid("a@b@c.service")).isEqualTo("a@b@c.service"); // systemd allows "@" in an instance
+        assertThat(UnitNames.requireValid("x".repeat(247) + ".service")).hasSize(255);
         assertThat(UnitNames.type("a.b.timer")).isEqualTo("timer");
         assertThat(DbusSystemd.typeInterface("a.service")).isEqualTo("org.freedesktop.systemd1.Service");
     }
@@ -22,10 +24,13 @@ class UnitNamesTest {
     @Test
     void rejectsWhatIsNotAUnitName() {
         for (String bad : new String[] {"", "hello", "../etc/passwd.service", "a/b.service", "a.exe", "a b.service",
-                "a@b@c.service", "x".repeat(250) + ".service"}) {
+                "x".repeat(248) + ".service", ".hidden.service", "a.busname", "a.snapshot", "a%2F%2Fb.service",
+                "a\0.service", "@a.service", "a@1.mount"}) {
             assertThatThrownBy(() -> UnitNames.requireValid(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
         assertThatThrownBy(() -> UnitNames.requireValid(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> UnitNames.requireValid("a//b.service")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("not a unit name (invalid character '/' in unit name): a//b.service");
     }
 
     @Test

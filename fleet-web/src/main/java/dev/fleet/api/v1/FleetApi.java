@@ -15,8 +15,8 @@ import dev.fleet.unit.Requirements;
 import dev.fleet.unit.UnitFile;
 import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
+import dev.fleet.unit.UnitValidation;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +31,6 @@ import java.util.regex.Pattern;
 public final class FleetApi {
     private static final Pattern PREFIX = Pattern.compile("^/(?:fleet/v1|v1-alpha)(/.*)?$");
     private static final Pattern METADATA_PATH = Pattern.compile("^/([A-Za-z0-9_-]+)/metadata/([A-Za-z0-9_.-]+)$");
-    static final int MAX_LINE = 2048;
 
     private final Registry registry;
     private final Runnable onUnitsChanged;
@@ -95,10 +94,13 @@ public final class FleetApi {
             if (name.isEmpty()) {
                 return ApiResponse.error(404, "not found");
             }
+            // a name that is not a unit name (%2F, NUL, "..") cannot exist: 404 as fleet for reads and
+            // deletes, before it reaches the store's key paths; PUT says why (400)
+            boolean cannotExist = !UnitName.isValid(name.get());
             return switch (method) {
-                case "GET" -> getUnit(name.get());
+                case "GET" -> cannotExist ? noSuchUnit() : getUnit(name.get());
                 case "PUT" -> putUnit(name.get(), req);
-                case "DELETE" -> deleteUnit(name.get());
+                case "DELETE" -> cannotExist ? noSuchUnit() : deleteUnit(name.get());
                 default -> ApiResponse.error(405, "only GET, PUT and DELETE supported against this resource");
             };
         }
@@ -143,7 +145,11 @@ public final class FleetApi {
 
     private ApiResponse getUnit(String name) {
         return registry.unit(name).map(u -> ApiResponse.json(200, Codec.unit(unit(u))))
-                .orElseGet(() -> ApiResponse.error(404, "unit does not exist"));
+                .orElseGet(FleetApi::noSuchUnit);
+    }
+
+    private static ApiResponse noSuchUnit() {
+        return ApiResponse.error(404, "unit does not exist");
     }
 
     /** A unit as API v1 shows it: its file, states, machine, and why it has none when it wants one. */
@@ -167,7 +173,7 @@ public final class FleetApi {
         if (bodyName != null && !bodyName.isEmpty() && !bodyName.equals(name)) {
             return ApiResponse.error(400, "name in URL \"" + name + "\" differs from unit name in request body \"" + bodyName + "\"");
         }
-        Optional<String> bad = UnitName.validationError(name);
+        Optional<String> bad = UnitValidation.nameError(name);
         if (bad.isPresent()) {
             return ApiResponse.error(400, bad.get());
         }
@@ -180,7 +186,7 @@ public final class FleetApi {
         }
         UnitFile contents = null;
         if (!options.isEmpty()) {
-            Optional<String> invalid = invalidOptions(options);
+            Optional<String> invalid = UnitValidation.optionsError(options);
             if (invalid.isPresent()) {
                 return ApiResponse.error(400, invalid.get());
             }
@@ -198,26 +204,6 @@ public final class FleetApi {
         return ApiResponse.empty(out instanceof PutOutcome.Created ? 201 : 204);
     }
 
-    /** Options must survive being written as a unit file: no line breaks, no over-long lines, a name. */
-    static Optional<String> invalidOptions(List<UnitOption> options) {
-        for (UnitOption o : options) {
-            if (o.section().isEmpty() || o.name().isEmpty()) {
-                return Optional.of("invalid unit option: section and name are required");
-            }
-            if (hasLineBreak(o.section()) || hasLineBreak(o.name()) || hasLineBreak(o.value())) {
-                return Optional.of("invalid unit option " + o.section() + "." + o.name() + ": line breaks are not allowed");
-            }
-            if ((o.name() + "=" + o.value()).getBytes(StandardCharsets.UTF_8).length > MAX_LINE) {
-                return Optional.of("line too long (max " + MAX_LINE + " bytes)");
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static boolean hasLineBreak(String s) {
-        return s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0;
-    }
-
     /** Exactly one Content-Type header of type application/json (parameters allowed), as fleet. */
     static boolean isJson(List<String> contentTypes) {
         if (contentTypes.size() != 1) {
@@ -229,7 +215,7 @@ public final class FleetApi {
 
     private ApiResponse deleteUnit(String name) {
         if (!registry.destroy(name)) {
-            return ApiResponse.error(404, "unit does not exist");
+            return noSuchUnit();
         }
         onUnitsChanged.run();
         return ApiResponse.empty(204);

@@ -90,6 +90,59 @@ class FleetApiTest {
     }
 
     @Test
+    void pathSegmentsThatAreNoUnitNameAre404ForReadsAnd400ForWrites() {
+        // "a%2F%2Fb.service" reached the store's key paths and answered 500 with an exception's text
+        for (String raw : List.of("a%2F%2Fb.service", "a%2Fb.service", "%2E%2E", "..", "%2E%2E%2Fx.service", "a%00.service",
+                "x%0A.service", "%zz.service", "%C3%28.service", "%", ".hidden.service", "a.busname",
+                "a".repeat(248) + ".service")) {
+            assertError(call("GET", "/fleet/v1/units/" + raw), 404, "unit does not exist");
+            assertError(call("DELETE", "/v1-alpha/units/" + raw), 404, "unit does not exist");
+            ApiResponse put = put(raw, "{\"options\":" + SLEEP_OPTIONS + "}");
+            assertThat(put.status()).as(raw).isEqualTo(400);
+            assertThat(json(put).getJsonObject("error").getInt("code")).isEqualTo(400);
+            assertError(call("GET", "/fleet/v1/state/" + raw), 404, "unit state does not exist");
+        }
+        assertError(put("a%2F%2Fb.service", "{\"options\":" + SLEEP_OPTIONS + "}"), 400, "invalid character '/' in unit name");
+        assertError(put("a%00.service", "{\"options\":" + SLEEP_OPTIONS + "}"), 400, "invalid character '\\x00' in unit name");
+        assertError(put("a.busname", "{\"options\":" + SLEEP_OPTIONS + "}"), 400, "invalid unit type: \"busname\"");
+        assertError(put("a".repeat(248) + ".service", "{\"options\":" + SLEEP_OPTIONS + "}"), 400,
+                "unit name exceeds maximum length (255)");
+        assertThat(registry.units()).isEmpty();
+        assertThat(call("GET", "/fleet/v1/units//").status()).isEqualTo(404);
+        assertThat(call("GET", "/fleet/v1/units/%2F").status()).isEqualTo(404);
+    }
+
+    @Test
+    void optionsThatWouldNotSurviveAUnitFileAreRefusedNamingTheField() {
+        assertError(put("a.service", "{\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart=/bin/a\",\"value\":\"b\"}]}"),
+                400, "invalid unit option name \"ExecStart=/bin/a\" in [Service]: contains \"=\"");
+        assertError(put("a.service", "{\"options\":[{\"section\":\"Ser]vice\",\"name\":\"N\",\"value\":\"v\"}]}"),
+                400, "invalid unit option section \"Ser]vice\": contains \"[\" or \"]\"");
+        assertError(put("a.service", "{\"options\":[{\"section\":\"Service\",\"name\":\"N\",\"value\":\"a\\u0000b\"}]}"),
+                400, "invalid unit option Service.N: value contains a NUL character");
+        assertError(put("a.service", "{\"options\":[{\"section\":\"Service\",\"name\":\"N\",\"value\":\"\\ud800\"}]}"),
+                400, "invalid unit option Service.N: value is not valid Unicode (an unpaired surrogate)");
+        assertError(put("a.service", "{\"options\":[{\"section\":\"Service\",\"name\":\"N\",\"value\":\"x\\\\\"}]}"),
+                400, "invalid unit option Service.N: value ends in a backslash, which continues the line in a unit file");
+        assertError(put("a.service", "{\"options\":[{\"section\":\"Service\",\"name\":\"N\",\"value\":\"a\\nb\"}]}"),
+                400, "invalid unit option Service.N: line breaks are not allowed");
+        assertThat(registry.units()).isEmpty();
+    }
+
+    @Test
+    void twoUnitsThatSharedAHashThroughAnEqualsSignInANameNoLonger() {
+        // both bodies serialise to "[Service]\nExecStart=/bin/a=b\n": one hash, so the second PUT rewrote the first's body
+        assertThat(put("first.service", "{\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/a=b\"}]}")
+                .status()).isEqualTo(201);
+        assertError(put("second.service", "{\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart=/bin/a\",\"value\":\"b\"}]}"),
+                400, "invalid unit option name \"ExecStart=/bin/a\" in [Service]: contains \"=\"");
+        assertThat(registry.units()).extracting(u -> u.name()).containsExactly("first.service");
+        JsonObject first = json(call("GET", "/fleet/v1/units/first.service")).getJsonArray("options").getJsonObject(0);
+        assertThat(first.getString("name")).isEqualTo("ExecStart");
+        assertThat(first.getString("value")).isEqualTo("/bin/a=b");
+    }
+
+    @Test
     void putNeedsExactlyOneJsonContentType() {
         assertThat(call("PUT", "/fleet/v1/units/a.service", "text/plain", "{}").status()).isEqualTo(415);
         assertThat(call("PUT", "/fleet/v1/units/a.service", null, "{}").status()).isEqualTo(415);
