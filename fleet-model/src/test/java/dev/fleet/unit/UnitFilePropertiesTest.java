@@ -1,12 +1,7 @@
 package dev.fleet.unit;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
+import dev.fleet.testing.Generated;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,21 +16,29 @@ class UnitFilePropertiesTest {
     /** Characters that mean something in a unit file, mixed with plain ones, so generated text hits every rule. */
     private static final String TRICKY = "aZ09-_.@= []#;\\\t\"'é\u0000\u0001\r\n";
 
-    @Provide
-    Arbitrary<UnitOption> options() {
-        Arbitrary<String> section = Arbitraries.oneOf(Arbitraries.of("Unit", "Service", "X-Fleet", "Install"),
-                Arbitraries.strings().withChars(TRICKY).ofMaxLength(6));
-        Arbitrary<String> name = Arbitraries.oneOf(Arbitraries.of("ExecStart", "Description", "MachineOf", "Global"),
-                Arbitraries.strings().withChars(TRICKY).ofMaxLength(6));
-        Arbitrary<String> value = Arbitraries.oneOf(Arbitraries.strings().withChars(TRICKY).ofMaxLength(12),
-                Arbitraries.strings().ofMaxLength(12), // any Unicode, surrogates included
-                Arbitraries.integers().between(2030, 2040).map(n -> "v".repeat(n) + "é")); // near the line limit
-        return Combinators.combine(section, name, value).as(UnitOption::new);
+    static UnitOption option(Generated g) {
+        String section = g.bool() ? g.oneOf("Unit", "Service", "X-Fleet", "Install") : g.string(TRICKY, 6);
+        String name = g.bool() ? g.oneOf("ExecStart", "Description", "MachineOf", "Global") : g.string(TRICKY, 6);
+        String value = switch (g.between(0, 2)) {
+            case 0 -> g.string(TRICKY, 12);
+            case 1 -> g.anyString(12); // any UTF-16, lone surrogates included
+            default -> "v".repeat(g.between(2030, 2040)) + "é"; // near the line limit
+        };
+        return new UnitOption(section, name, value);
     }
 
-    @Provide
-    Arbitrary<List<UnitOption>> validOptionLists() {
-        return options().filter(o -> UnitValidation.optionError(o).isEmpty()).list().ofMaxSize(8);
+    /** A valid option (drawn until the validation accepts one). */
+    static UnitOption validOption(Generated g) {
+        while (true) {
+            UnitOption o = option(g);
+            if (UnitValidation.optionError(o).isEmpty()) {
+                return o;
+            }
+        }
+    }
+
+    static List<UnitOption> validOptionList(Generated g) {
+        return g.list(8, UnitFilePropertiesTest::validOption);
     }
 
     /** What serialising does to the order: sections by first appearance, options in order within each. */
@@ -45,45 +48,51 @@ class UnitFilePropertiesTest {
         return bySection.values().stream().flatMap(List::stream).toList();
     }
 
-    @Property(tries = 1000)
-    void validOptionsSurviveBeingWrittenAndReadBack(@ForAll("validOptionLists") List<UnitOption> options) {
-        UnitFile written = UnitFile.of(options);
-        UnitFile read = UnitFile.parse(written.canonical());
-        assertThat(read.options()).isEqualTo(groupedBySection(options));
-        // the hash addresses the text: stable through a round trip and a second serialisation
-        assertThat(read.canonical()).isEqualTo(written.canonical());
-        assertThat(read.hash()).isEqualTo(written.hash()).isEqualTo(UnitFile.of(options).hash());
-        Statistics.label("options").collect(options.size() > 3 ? "4+" : String.valueOf(options.size()));
+    @Test
+    void validOptionsSurviveBeingWrittenAndReadBack() {
+        Generated.check(1000, UnitFilePropertiesTest::validOptionList, options -> {
+            UnitFile written = UnitFile.of(options);
+            UnitFile read = UnitFile.parse(written.canonical());
+            assertThat(read.options()).isEqualTo(groupedBySection(options));
+            // the hash addresses the text: stable through a round trip and a second serialisation
+            assertThat(read.canonical()).isEqualTo(written.canonical());
+            assertThat(read.hash()).isEqualTo(written.hash()).isEqualTo(UnitFile.of(options).hash());
+        });
     }
 
     /** The hash is injective on what the validation accepts: two lists with one text are the same unit. */
-    @Property(tries = 1000)
-    void twoValidListsWithOneHashAreTheSameUnit(@ForAll("validOptionLists") List<UnitOption> a,
-                                                @ForAll("validOptionLists") List<UnitOption> b) {
-        assertThat(UnitFile.of(a).hash().equals(UnitFile.of(b).hash()))
-                .isEqualTo(groupedBySection(a).equals(groupedBySection(b)));
+    @Test
+    void twoValidListsWithOneHashAreTheSameUnit() {
+        Generated.check(1000, g -> List.of(validOptionList(g), validOptionList(g)), ab ->
+                assertThat(UnitFile.of(ab.get(0)).hash().equals(UnitFile.of(ab.get(1)).hash()))
+                        .isEqualTo(groupedBySection(ab.get(0)).equals(groupedBySection(ab.get(1)))));
     }
 
-    @Provide
-    Arbitrary<String> unitFileText() {
-        Arbitrary<String> line = Arbitraries.oneOf(
-                Arbitraries.strings().withChars(TRICKY).ofMaxLength(20),
-                Arbitraries.strings().ofMaxLength(20),
-                Arbitraries.of("[Unit]", "[Service", "[X-Fleet] junk", "Key=Value \\", "\\", "\\\\", "=x", "# c \\", ""),
-                Arbitraries.integers().between(2045, 2049).map(n -> "x".repeat(n - 1) + "\\")); // around the line limit
-        return Arbitraries.oneOf(line.list().ofMaxSize(12).map(lines -> String.join("\n", lines)),
-                Arbitraries.strings().withChars(TRICKY).ofMaxLength(80));
-    }
-
-    @Property(tries = 1000)
-    void theParserThrowsNothingButItsParseError(@ForAll("unitFileText") String text) {
-        try {
-            UnitFile f = UnitFile.parse(text);
-            assertThat(f.hash()).hasSize(40);
-            Statistics.label("outcome").collect("parsed");
-        } catch (UnitFileException e) {
-            assertThat(e.getMessage()).isNotBlank();
-            Statistics.label("outcome").collect("UnitFileException");
+    static String unitFileText(Generated g) {
+        if (g.between(0, 3) == 0) {
+            return g.string(TRICKY, 80);
         }
+        return String.join("\n", g.list(12, x -> switch (x.between(0, 3)) {
+            case 0 -> x.string(TRICKY, 20);
+            case 1 -> x.anyString(20);
+            case 2 -> x.oneOf("[Unit]", "[Service", "[X-Fleet] junk", "Key=Value \\", "\\", "\\\\", "=x", "# c \\", "");
+            default -> "x".repeat(x.between(2044, 2048)) + "\\"; // around the line limit
+        }));
+    }
+
+    @Test
+    void theParserThrowsNothingButItsParseError() {
+        int[] outcomes = new int[2];
+        Generated.check(1000, UnitFilePropertiesTest::unitFileText, text -> {
+            try {
+                UnitFile f = UnitFile.parse(text);
+                assertThat(f.hash()).hasSize(40);
+                outcomes[0]++;
+            } catch (UnitFileException e) {
+                assertThat(e.getMessage()).isNotBlank();
+                outcomes[1]++;
+            }
+        });
+        assertThat(java.util.Arrays.stream(outcomes).boxed().toList()).as("parsed, refused").allMatch(n -> n > 50); // the generator reaches both outcomes
     }
 }
