@@ -93,7 +93,11 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
                     throw new Failure(ApiError.invalidField("stream watches are not supported; use wait=true and re-watch from the next index"));
                 }
                 if (p.bool("wait")) {
-                    return new Watch(key, recursive, p.index("waitIndex", 0));
+                    long waitIndex = p.index("waitIndex", 0);
+                    if (waitIndex > dev.fleet.api.WaitIndex.MAX) { // would overflow the store's index arithmetic
+                        throw new Failure(ApiError.of(ApiError.INDEX_NAN, "\"waitIndex\" is larger than " + dev.fleet.api.WaitIndex.MAX));
+                    }
+                    return new Watch(key, recursive, waitIndex);
                 }
                 if (params.containsKey("waitIndex")) {
                     throw new Failure(ApiError.invalidField("waitIndex needs wait=true"));

@@ -48,15 +48,26 @@ public class AgentResource {
         return call(() -> agent().reportStates(id, request("PUT", uri, body)));
     }
 
-    /** The schedule now, or with {@code wait=true&waitIndex=N} once something after index N concerns this machine. */
+    /**
+     * The schedule now, or with {@code wait=true&waitIndex=N} once something after index N concerns this machine.
+     * Parameters are taken as text: a malformed waitIndex is the client's 400, not JAX-RS's conversion 404.
+     */
     @GET
     @Path("schedule")
-    public void schedule(@PathParam("id") String id, @QueryParam("wait") boolean wait, @QueryParam("waitIndex") Long waitIndex,
+    public void schedule(@PathParam("id") String id, @QueryParam("wait") String waitParam, @QueryParam("waitIndex") String waitIndexParam,
                          @Suspended AsyncResponse async) {
         if (!node.isReady()) {
             async.resume(FleetV1Resource.notReady());
             return;
         }
+        Long waitIndex;
+        try {
+            waitIndex = waitIndexParam == null ? null : dev.fleet.api.WaitIndex.parse(waitIndexParam);
+        } catch (IllegalArgumentException e) {
+            async.resume(FleetV1Resource.toResponse(ApiResponse.error(400, e.getMessage()), true));
+            return;
+        }
+        boolean wait = Boolean.parseBoolean(waitParam); // as JAX-RS converted it before: "true" in any case
         if (!wait || waitIndex == null || !AgentApi.MACHINE_ID.matcher(id).matches()) {
             async.resume(call(() -> agent().schedule(id)));
             return;

@@ -49,6 +49,17 @@ class KeysRequestTest {
     }
 
     @Test
+    void aWaitIndexBeyondTwoToTheFiftyThreeOrNegativeOrNotANumberIsRefusedWith203() {
+        for (String bad : new String[]{"9223372036854775807", "9223372036854775808", "9007199254740993", "-1", "", "x", "1e3"}) {
+            ApiError e = error(parse("GET", "/v2/keys/k", "wait=true&waitIndex=" + bad, null));
+            assertThat(e.status()).as(bad).isEqualTo(400);
+            assertThat(e.errorCode()).as(bad).isEqualTo(ApiError.INDEX_NAN);
+        }
+        assertThat(parse("GET", "/v2/keys/k", "wait=true&waitIndex=9007199254740992", null))
+                .isEqualTo(new KeysRequest.Watch("/k", false, dev.fleet.api.WaitIndex.MAX));
+    }
+
+    @Test
     void badInputGetsEtcdCodes() {
         assertThat(error(parse("PUT", "/v2/keys/k", "ttl=soon", "value=v")).errorCode()).isEqualTo(202);
         assertThat(error(parse("DELETE", "/v2/keys/k", "prevIndex=x", null)).errorCode()).isEqualTo(203);
