@@ -699,7 +699,9 @@ public final class Codec {
                     throw new SchemaException("unexpected end of JSON input");
                 }
                 return p.next();
-            } catch (JsonException | IllegalStateException | java.util.NoSuchElementException e) {
+            } catch (SchemaException e) {
+                throw e;
+            } catch (RuntimeException e) { // Parsson's depth limit (1,000) is a bare RuntimeException
                 throw new SchemaException(e.getMessage());
             }
         }
@@ -800,11 +802,21 @@ public final class Codec {
             skipValue(next());
         }
 
+        /**
+         * Skips an object or array by counting its nesting, not with JsonParser.skipObject/skipArray: in Parsson
+         * those never return on input that ends inside the value (eclipse-ee4j/parsson#23), so a body such as
+         * {@code {"a":{} would spin a request thread forever. next() refuses the end of input instead.
+         */
         void skipValue(Event e) {
-            if (e == Event.START_OBJECT) {
-                p.skipObject();
-            } else if (e == Event.START_ARRAY) {
-                p.skipArray();
+            if (e != Event.START_OBJECT && e != Event.START_ARRAY) {
+                return;
+            }
+            for (int depth = 1; depth > 0; ) {
+                switch (next()) {
+                    case START_OBJECT, START_ARRAY -> depth++;
+                    case END_OBJECT, END_ARRAY -> depth--;
+                    default -> { }
+                }
             }
         }
 
