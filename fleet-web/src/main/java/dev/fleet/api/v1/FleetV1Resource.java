@@ -2,7 +2,6 @@ package dev.fleet.api.v1;
 
 import dev.fleet.engine.EngineService;
 import dev.fleet.node.FleetNode;
-import dev.fleet.registry.RegistryException;
 import dev.fleet.store.raft.StoreUnavailableException;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -87,11 +86,11 @@ public class FleetV1Resource {
             return call.get();
         } catch (StoreUnavailableException e) {
             return ApiResponse.error(503, UNAVAILABLE + ": " + e.getMessage());
-        } catch (RegistryException e) {
-            return ApiResponse.error(500, e.getMessage());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "fleet API request failed", e);
-            return ApiResponse.error(500, e.toString());
+            // the registry's failures included: a 500 shows only an id; the log has the rest under it
+            String id = dev.fleet.api.ErrorBodies.newErrorId();
+            LOG.log(Level.SEVERE, "fleet API request failed, error id " + id, e);
+            return ApiResponse.error(500, dev.fleet.api.ErrorBodies.serverMessage(id));
         }
     }
 
