@@ -41,7 +41,7 @@ import static org.awaitility.Awaitility.await;
  * A bounded, seeded HTTP fuzzer against the real WAR in Payara Micro: every route of the node, mutated paths, odd
  * methods, hostile query parameters, headers and bodies. Whatever the request, the answer is never 5xx, never an
  * HTML page, and every 4xx is JSON; afterwards the node still serves. {@code -Dfleet.fuzz.seconds=N} (default 60),
- * {@code -Dfleet.fuzz.seed=S} replays a run (the seed is printed).
+ * {@code -Dfleet.fuzz.seed=S} replays a run (the seed is printed; with {@code CI=true} it is fixed, else new each run).
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -108,7 +108,8 @@ class FuzzArqIT {
     void hostileRequestsGetAJsonAnswerNeverAServerErrorOrAnHtmlPage() throws Exception {
         WarClient client = new WarClient(base);
         await().atMost(Duration.ofMinutes(1)).until(() -> client.send("GET", "/health", null, null).status() == 200);
-        long seed = Long.getLong("fleet.fuzz.seed", new SecureRandom().nextLong());
+        // CI: one fixed seed, so that whether a submission lands does not depend on the draw; elsewhere a new one each run
+        long seed = Long.getLong("fleet.fuzz.seed", "true".equals(System.getenv("CI")) ? 20261203L : new SecureRandom().nextLong());
         long seconds = Long.getLong("fleet.fuzz.seconds", 60);
         System.out.println("FuzzArqIT: seed " + seed + " (replay with -Dfleet.fuzz.seed=" + seed + "), " + seconds + " s");
         Random rnd = new Random(seed);
@@ -193,12 +194,13 @@ class FuzzArqIT {
         assertThat(get.json().getJsonObject("node").getString("value")).isEqualTo("after");
     }
 
-    private static final Pattern NUL_OR_DOT_SEGMENT = Pattern.compile("%00|(^|/|%2f)(\\.|%2e){1,2}(/|%2f|\\?|$)|//",
+    private static final Pattern NUL_OR_DOT_SEGMENT = Pattern.compile("%00|(^|/|%2f)(\\.|%2e){1,2}(/|%2f|;|\\?|$)|//",
             Pattern.CASE_INSENSITIVE);
 
     /**
      * Grizzly answers these itself, before any filter, servlet or error page of the application: TRACE (Payara's
-     * http-listener has trace-enabled=false: 405) and a path with a NUL or a dot segment it will not normalize (400).
+     * http-listener has trace-enabled=false: 405) and a path with a NUL or a dot segment it will not normalize (400),
+     * path parameters after the dots included ({@code /%2e%2e;jsessionid=1/...}).
      * Its answer has no body and no Content-Type. Anything else without a body is the application's and is checked.
      */
     private static boolean refusedByTheContainer(Request r, HttpResponse<byte[]> resp) {
