@@ -188,7 +188,8 @@ public final class RequestGuard {
         return s;
     }
 
-    private static String printable(String s) {
+    /** Client input fit to echo in an error message: at most 200 characters, no control characters, quotes or backslashes. */
+    public static String printable(String s) {
         String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
         return t.replaceAll("[\\x00-\\x1f\\x7f\"\\\\]", "?");
     }

@@ -57,7 +57,7 @@ public final class AccessPolicy {
             if (who.kind() == Kind.ANONYMOUS) {
                 return unauthenticated(api);
             }
-            return new RequestGuard.Denial(403, api, who.label() + " may not use the agent API of machine " + printable(machine)
+            return new RequestGuard.Denial(403, api, who.label() + " may not use the agent API of machine " + RequestGuard.printable(machine)
                     + ": only that machine's agent may");
         }
         if (who.kind() == Kind.ANONYMOUS) {
@@ -65,14 +65,14 @@ public final class AccessPolicy {
         }
         if (who.kind() == Kind.AGENT) {
             return new RequestGuard.Denial(403, api, who.label() + " may use only its own machine's agent API ("
-                    + AGENT_API + who.name() + "), not " + m + " " + printable(rawPath));
+                    + AGENT_API + who.name() + "), not " + m + " " + RequestGuard.printable(rawPath));
         }
         Role needed = needed(m, safe, path);
         if (who.role() == null) {
             return new RequestGuard.Denial(403, api, who.label() + ": the certificate's OU is not a role (read, operate or admin)");
         }
         if (!who.role().allows(needed)) {
-            return new RequestGuard.Denial(403, api, who.label() + " may not " + m + " " + printable(rawPath) + ": that needs the "
+            return new RequestGuard.Denial(403, api, who.label() + " may not " + m + " " + RequestGuard.printable(rawPath) + ": that needs the "
                     + needed.label() + " role");
         }
         return null;
@@ -142,10 +142,5 @@ public final class AccessPolicy {
             }
         }
         return p;
-    }
-
-    private static String printable(String s) {
-        String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
-        return t.replaceAll("[\\x00-\\x1f\\x7f\"\\\\]", "?");
     }
 }
