@@ -27,6 +27,8 @@ import java.util.function.Consumer;
  */
 public final class KeyStore {
     public static final int DEFAULT_HISTORY = 1000;
+    /** The history's memory budget by default (see {@link EventHistory}): far above 1,000 unit bodies. */
+    public static final long DEFAULT_HISTORY_BYTES = 64L * 1024 * 1024;
 
     static final String ROOT = KeyPath.ROOT;
     static final String MSG_WATCHER_CLEARED = "watcher is cleared due to etcd recovery";
@@ -66,7 +68,16 @@ public final class KeyStore {
     public KeyStore() { this(DEFAULT_HISTORY); }
 
     public KeyStore(int historyCapacity) {
-        history = new EventHistory(historyCapacity);
+        this(historyCapacity, DEFAULT_HISTORY_BYTES);
+    }
+
+    public KeyStore(int historyCapacity, long historyBytes) {
+        history = new EventHistory(historyCapacity, historyBytes);
+    }
+
+    /** Estimated bytes the watch history holds now (at most its budget, or one event past it). */
+    public long historyBytes() {
+        return history.bytes();
     }
 
     // ------------------------------------------------------------------ public API

@@ -31,7 +31,8 @@ final class StoreStateMachine implements StateMachine {
     private volatile long index;
 
     StoreStateMachine(int historyCapacity) {
-        this.store = new KeyStore(historyCapacity);
+        // the history's memory budget (README, "Limits"): the same on every member, or their 401s differ
+        this.store = new KeyStore(historyCapacity, Long.getLong("fleet.limits.historyBytes", KeyStore.DEFAULT_HISTORY_BYTES));
     }
 
     /** How many entries that could not be applied are remembered (for operators and tests; each is also logged). */
