@@ -336,6 +336,11 @@ public final class RaftStore implements AutoCloseable {
         return raft.commitIndex();
     }
 
+    /** This replica's content fingerprint (for operators comparing replicas, and the fuzzer's check). */
+    public StoreDigest digest() {
+        return machine.digest();
+    }
+
     public long appliedIndex() {
         return raft.lastApplied();
     }

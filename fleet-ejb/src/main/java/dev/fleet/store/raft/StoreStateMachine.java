@@ -115,6 +115,39 @@ final class StoreStateMachine implements StateMachine {
         }
     }
 
+    /**
+     * A fingerprint of the whole content (hidden keys, TTLs, history and replicated clock included) at one
+     * store index: SHA-256 of its snapshot bytes. Two replicas at the same index must give the same one.
+     */
+    StoreDigest digest() {
+        lock.readLock().lock();
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            long[] bytes = new long[1];
+            java.io.OutputStream sink = new java.io.OutputStream() {
+                @Override
+                public void write(int b) {
+                    sha.update((byte) b);
+                    bytes[0]++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    sha.update(b, off, len);
+                    bytes[0] += len;
+                }
+            };
+            java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(sink, 64 * 1024));
+            store.writeTo(out);
+            out.flush();
+            return new StoreDigest(store.index(), java.util.HexFormat.of().formatHex(sha.digest()), bytes[0]);
+        } catch (java.security.NoSuchAlgorithmException | java.io.IOException e) {
+            throw new IllegalStateException("cannot fingerprint the store", e); // SHA-256 is in every JDK; memory does not fail
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     <T> T read(Function<KeyStore, T> reader) {
         lock.readLock().lock();
         try {

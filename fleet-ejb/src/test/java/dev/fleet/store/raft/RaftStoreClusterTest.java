@@ -217,11 +217,19 @@ class RaftStoreClusterTest {
         return start(member.name(), maxLogSize);
     }
 
-    private static void assertSameReplica(RaftStore replica, RaftStore reference) {
+    private static void assertSameReplica(RaftStore replica, RaftStore reference) throws Exception {
         assertThat(replica.appliedIndex()).as(replica.name() + " applied index").isEqualTo(reference.appliedIndex());
         assertThat(replica.index()).as(replica.name() + " store index").isEqualTo(reference.index());
         assertThat(replica.contentBytes()).as(replica.name() + " content (snapshot bytes)").isEqualTo(reference.contentBytes());
         assertThat(replica.applyFailures()).as(replica.name() + " entries it could not apply").isEqualTo(reference.applyFailures());
+        // what an operator compares (GET /fleet/admin/v1/store): the fingerprint of those same bytes
+        assertThat(replica.digest()).as(replica.name() + " digest").isEqualTo(reference.digest());
+        assertThat(replica.digest().sha256()).isEqualTo(sha256(replica.contentBytes()));
+        assertThat(replica.digest().bytes()).isEqualTo(replica.contentBytes().length);
+    }
+
+    private static String sha256(byte[] b) throws java.security.NoSuchAlgorithmException {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
     }
 
     @Test

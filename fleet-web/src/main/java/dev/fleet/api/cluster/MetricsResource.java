@@ -46,7 +46,23 @@ public class MetricsResource {
         line(b, "fleet_store_raft_commit_index", store.commitIndex());
         line(b, "fleet_store_raft_applied_index", store.appliedIndex());
         line(b, "fleet_store_index", store.index());
+        // the process: a flood or a fuzzer must leave these flat (heap after GC: what the old generation kept)
+        line(b, "process_threads", java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount());
+        line(b, "jvm_memory_heap_used_bytes", java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        line(b, "jvm_memory_heap_after_gc_bytes", heapAfterGc());
         return b.toString();
+    }
+
+    /** Heap still used after each pool's last collection, summed over the heap pools (0 before any GC). */
+    static long heapAfterGc() {
+        long sum = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            java.lang.management.MemoryUsage after = pool.getCollectionUsage();
+            if (pool.getType() == java.lang.management.MemoryType.HEAP && after != null) {
+                sum += after.getUsed();
+            }
+        }
+        return sum;
     }
 
     private static void line(StringBuilder b, String name, double value) {
