@@ -99,6 +99,11 @@ abstract class CreatingCommand extends UnitCommand {
         if (f.isEmpty()) {
             throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Error creating units: unit " + name + " has no options");
         }
+        // the API's own rule (fleet-model): refused here with its message before anything is sent
+        Optional<String> badOption = dev.fleet.unit.UnitValidation.optionsError(f.options());
+        if (badOption.isPresent()) {
+            throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Error creating units: " + badOption.get());
+        }
         List<String> errors = Requirements.validate(f);
         if (!errors.isEmpty()) {
             throw new Fleetctl.Fail(Fleetctl.EXIT_FAILURE, "Error creating units: " + errors.get(0));

@@ -212,6 +212,14 @@ class FleetctlTest {
         Path bad = unit("bad.service", "[Service]\nExecStart=/bin/b\n\n[X-Fleet]\nGlobal=true\nMachineID=abc\n");
         assertThat(run("submit", bad.toString())).isEqualTo(1);
         assertThat(err).isEqualTo("Error creating units: MachineID cannot be used with Global\n");
+        int before = fleet.requests.size();
+        Path longName = unit("long.service", "[Service]\nExecStart=/bin/b\n" + "X".repeat(300) + "=1\n");
+        assertThat(run("submit", longName.toString())).isEqualTo(1);
+        assertThat(err).startsWith("Error creating units: invalid unit option name \"XXX").contains("256");
+        Path nul = unit("nul.service", "[Service]\nExecStart=/bin/b\u0000c\n");
+        assertThat(run("submit", nul.toString())).isEqualTo(1);
+        assertThat(err).startsWith("Error creating units: invalid unit option Service.ExecStart: ");
+        assertThat(fleet.requests.subList(before, fleet.requests.size())).noneMatch(r -> r.startsWith("PUT"));
         assertThat(run("submit", "--sign", n.toString())).isEqualTo(2);
     }
 
