@@ -32,6 +32,10 @@ public class ErrorPageServlet extends HttpServlet {
         String path = ErrorBodies.pathBelow(req.getContextPath(), uri instanceof String s ? s : req.getRequestURI());
         int status = code instanceof Integer i && i >= 400 && i <= 599 ? i : (failure != null ? 500 : 404);
         String method = req.getMethod();
+        if (clientGone(failure)) { // the connection closed under the answer: nobody to answer, nothing failed here
+            LOG.log(Level.FINE, "fleet: client went away during " + ErrorBodies.printable(method) + " " + ErrorBodies.printable(path), failure);
+            return;
+        }
         String message;
         if (status == 503 && failure == null) {
             message = "service unavailable, try again later"; // overload or shutdown, not a failure to log
@@ -59,6 +63,23 @@ public class ErrorPageServlet extends HttpServlet {
         resp.setContentLength(body.bytes().length);
         // written on HEAD too: with nothing written Payara appends its HTML report; the container drops a HEAD's body
         resp.getOutputStream().write(body.bytes());
+    }
+
+    /**
+     * The client's connection closed under the answer (Grizzly's "Connection is closed", a broken pipe, a reset):
+     * the request's own connection failed, not the node. Other I/O failures are the node's and stay 500s.
+     */
+    static boolean clientGone(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+            if (t instanceof java.io.IOException && t.getMessage() != null
+                    && java.util.regex.Pattern.compile("Connection is closed|Broken pipe|Connection reset").matcher(t.getMessage()).find()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private long index() {

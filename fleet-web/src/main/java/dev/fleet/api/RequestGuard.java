@@ -32,6 +32,17 @@ public final class RequestGuard {
 
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+    /**
+     * Methods refused before anything else, on a connection that is then closed ({@link #closesConnection}): no
+     * route serves them, and Grizzly does not skip their body, so the next request on a kept-alive connection would
+     * be parsed from the middle of it (seen as a 505 for an innocent request in ClusterFuzzIT).
+     */
+    static final Set<String> NO_BODY_SKIP_METHODS = Set.of("TRACE", "CONNECT");
+
+    /** True for a refusal after which the connection must close (its request body may still be unread). */
+    public static boolean closesConnection(String method) {
+        return NO_BODY_SKIP_METHODS.contains(method);
+    }
 
     private final Set<String> names;
 
@@ -89,6 +100,9 @@ public final class RequestGuard {
     public Denial check(String method, String path, String host, String localAddr, String scheme, String origin,
                         String secFetchSite, String contentType) {
         Api api = api(path);
+        if (NO_BODY_SKIP_METHODS.contains(method)) {
+            return new Denial(405, api, "method not allowed: " + method + " " + printable(path));
+        }
         HostPort hp = null;
         if (host != null && !host.isBlank()) {
             hp = HostPort.parse(host.strip(), scheme);

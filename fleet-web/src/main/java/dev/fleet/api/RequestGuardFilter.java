@@ -107,8 +107,12 @@ public class RequestGuardFilter extends HttpFilter {
                 resp.setHeader("X-Etcd-Index", Long.toString(index));
                 body = EtcdJson.error(d.status() == 401 || d.status() == 403
                         ? new ApiError(d.status(), ApiError.UNAUTHORIZED, "The request requires user authentication", d.message())
-                        : new ApiError(d.status(), ApiError.INVALID_FIELD, "Invalid field", d.message()), index);
+                        : new ApiError(d.status(), ApiError.INVALID_FIELD, d.status() == 405 ? "Method Not Allowed" : "Invalid field",
+                        d.message()), index);
             }
+        }
+        if (RequestGuard.closesConnection(req.getMethod())) {
+            resp.setHeader("Connection", "close");
         }
         resp.setStatus(d.status());
         resp.setContentType("application/json");

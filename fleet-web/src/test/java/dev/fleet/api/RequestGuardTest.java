@@ -19,6 +19,19 @@ class RequestGuardTest {
     }
 
     @Test
+    void traceAndConnectAreRefusedFirstAndCloseTheConnection() {
+        for (String m : new String[]{"TRACE", "CONNECT"}) {
+            assertThat(loopback.check(m, "/fleet/v1/units", "127.0.0.1:4001", "127.0.0.1", "http", null, null, null))
+                    .isEqualTo(new Denial(405, Api.FLEET, "method not allowed: " + m + " /fleet/v1/units"));
+            assertThat(loopback.check(m, "/v2/keys/a", "evil.example", "127.0.0.1", "http", null, null, null).status())
+                    .as("before the Host check").isEqualTo(405);
+            assertThat(RequestGuard.closesConnection(m)).isTrue();
+        }
+        assertThat(RequestGuard.closesConnection("GET")).isFalse();
+        assertThat(loopback.check("OPTIONS", "/fleet/v1/units", "127.0.0.1:4001", "127.0.0.1", "http", null, null, null)).isNull();
+    }
+
+    @Test
     void theNodesOwnNamesPass() {
         for (String h : new String[] {"127.0.0.1:4001", "localhost:4001", "LOCALHOST", "[::1]:4001", "127.0.0.1", "localhost.:4001",
                 "[0:0:0:0:0:0:0:1]:4001", "127.000.0.001:4001"}) {

@@ -49,7 +49,7 @@ public class MembersResource {
         JsonObject req;
         try {
             req = JSON.createReader(new StringReader(body == null ? "" : body)).readObject();
-        } catch (JsonException | IllegalStateException e) {
+        } catch (RuntimeException e) { // JSON-P's own, and Parsson's plain RuntimeException past its nesting depth
             return problem(400, "request body is not a JSON object: {\"name\":..., \"peerURLs\":[...]}");
         }
         String name = req.containsKey("name") && req.get("name") instanceof JsonString s ? s.getString() : null;
