@@ -59,7 +59,7 @@ public class FleetNode {
             System.err.println("fleet-node: " + e.getMessage());
             throw e;
         }
-        LOG.info("fleet node " + settings.name() + ": " + settings.tuning().describe());
+        LOG.info("fleet node " + settings.name() + ": " + settings.tuning().describe() + "; " + settings.limits().describe());
         LOG.info("fleet node " + settings.name() + ": RAFT channel: " + (settings.raftTls() == null ? "plain TCP"
                 : "mutual TLS (" + settings.raftTls().keystore() + ", CA from " + settings.raftTls().truststore() + ")"));
         ClusterFile clusterFile = new ClusterFile(settings.dataDir());
@@ -78,7 +78,8 @@ public class FleetNode {
             throw new IllegalStateException("fleet node '" + settings.name() + "' could not start its store: " + e.getMessage(), e);
         }
         directory = new MemberDirectory(store, clusterFile, settings.requestTimeout());
-        registry = new dev.fleet.registry.Registry(new RaftStorePort(store, settings.requestTimeout()));
+        registry = new dev.fleet.registry.Registry(new RaftStorePort(store, settings.requestTimeout()),
+                settings.limits().units(), settings.limits().machines());
         executor.submit(this::announceWhenReady);
     }
 

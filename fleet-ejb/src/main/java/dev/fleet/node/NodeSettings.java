@@ -17,12 +17,12 @@ import java.util.Properties;
  * {@link NodeTuning}. {@code raftTls}: mutual TLS on the RAFT channel, from {@code fleet.raft.tls.keystore},
  * {@code fleet.raft.tls.truststore} (PKCS#12) and {@code fleet.raft.tls.passwordFile} (null: plain TCP).
  * {@code httpTls}: the node's HTTPS identity ({@link NodeTls}; null: plain HTTP, which bin/fleet-node allows on
- * loopback only).
+ * loopback only). {@code limits}: the request limits ({@link NodeLimits}, {@code fleet.limits.*}).
  */
 public record NodeSettings(String name, String httpHost, int httpPort, String raftHost, int raftPort,
                            Map<String, InetSocketAddress> members, Path dataDir, URI join,
                            long maxLogSize, int historyCapacity, Duration requestTimeout, NodeTuning tuning,
-                           RaftTls raftTls, NodeTls httpTls) {
+                           RaftTls raftTls, NodeTls httpTls, NodeLimits limits) {
 
     public static final String DEFAULT_NAME = "node1";
     public static final int DEFAULT_HTTP_PORT = 4001;
@@ -49,7 +49,7 @@ public record NodeSettings(String name, String httpHost, int httpPort, String ra
                 longProp(p, "fleet.raft.maxLogSize", RaftConfig.DEFAULT_MAX_LOG_SIZE),
                 (int) longProp(p, "fleet.store.history", 1000),
                 Duration.ofMillis(longProp(p, "fleet.request.timeoutMillis", 5000)),
-                NodeTuning.fromSystemProperties(p), raftTls(p), NodeTls.from(p));
+                NodeTuning.fromSystemProperties(p), raftTls(p), NodeTls.from(p), NodeLimits.fromSystemProperties(p));
     }
 
     /** All three RAFT TLS properties, or none; the password is read from its file (never a command-line value). */

@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code java -cp fleet-ejb/target/classes dev.fleet.node.NodeTuningCli [--config=PATH] [--describe] [--KNOB=VALUE ...]}.
  * Merges the file, the {@code FLEET_*} environment and the options (later wins), and prints one
  * {@code -Dfleet.x=value} line per knob (or, with {@code --describe}, the effective values). A bad file or value:
- * one line naming the key on stderr, exit status 2. JDK only.
+ * one line naming the key on stderr, exit status 2. The request limits ({@link NodeLimits}: {@code limit_*} keys,
+ * {@code FLEET_LIMIT_*}, {@code --limit-*}) resolve the same way; only those not at their default are printed. JDK only.
  */
 public final class NodeTuningCli {
     private NodeTuningCli() {
@@ -29,8 +30,12 @@ public final class NodeTuningCli {
             Resolved r = resolve(args, env);
             if (r.describe) {
                 out.println(r.tuning.describe());
+                if (!r.limits.equals(NodeLimits.DEFAULTS)) {
+                    out.println(r.limits.describe());
+                }
             } else {
                 r.tuning.systemProperties().forEach((k, v) -> out.println("-D" + k + "=" + v));
+                r.limits.systemProperties().forEach((k, v) -> out.println("-D" + k + "=" + v));
             }
             return 0;
         } catch (NodeTuning.Invalid e) {
@@ -39,7 +44,7 @@ public final class NodeTuningCli {
         }
     }
 
-    record Resolved(NodeTuning tuning, boolean describe) {
+    record Resolved(NodeTuning tuning, NodeLimits limits, boolean describe) {
     }
 
     static Resolved resolve(List<String> args, Map<String, String> env) {
@@ -54,6 +59,12 @@ public final class NodeTuningCli {
                 describe = true;
             } else if (name.equals("--config") && value != null) {
                 file = readFile(value);
+            } else if (NodeLimits.Limit.byOption(name) != null) {
+                NodeLimits.Limit l = NodeLimits.Limit.byOption(name);
+                if (value == null) {
+                    throw new NodeTuning.Invalid(l.option() + " needs a value (" + l.option() + "=N)");
+                }
+                options.put(l.key(), value);
             } else {
                 NodeTuning.Key k = NodeTuning.Key.byOption(name);
                 if (k == null) {
@@ -65,7 +76,9 @@ public final class NodeTuningCli {
                 options.put(k.key, value == null ? "true" : value);
             }
         }
-        return new Resolved(NodeTuning.merge(file, NodeTuning.fromEnvironment(env), options), describe);
+        Map<String, String> environment = new LinkedHashMap<>(NodeTuning.fromEnvironment(env));
+        environment.putAll(NodeLimits.fromEnvironment(env));
+        return new Resolved(NodeTuning.merge(file, environment, options), NodeLimits.merge(file, environment, options), describe);
     }
 
     /** fleet: a config path the user gave that is missing or a directory is fatal. */

@@ -42,8 +42,18 @@ public final class Registry {
     /** Presence values change only on (re)registration; engine passes read every machine every second. */
     private final Map<String, Presence> machineCache = new ConcurrentHashMap<>();
 
+    /** Most units and live machines (README, Limits); a new one past them is refused, existing ones stay writable. */
+    private final int maxUnits;
+    private final int maxMachines;
+
     public Registry(StorePort store) {
+        this(store, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    public Registry(StorePort store, int maxUnits, int maxMachines) {
         this.store = store;
+        this.maxUnits = maxUnits;
+        this.maxMachines = maxMachines;
     }
 
     public StorePort store() {
@@ -150,6 +160,11 @@ public final class Registry {
                 DesiredState d = desired == null ? DesiredState.INACTIVE : desired;
                 if (UnitName.isTemplate(name) && d != DesiredState.INACTIVE) {
                     return new PutOutcome.Refused(400, "cannot activate template \"" + name + "\"");
+                }
+                // checked before proposing: concurrent creates may pass it by a few, never by a request's worth
+                if (existing.isEmpty() && store.slice(Keys.UNITS, 0, 0).total() >= maxUnits) {
+                    return new PutOutcome.Refused(400, "too many units: the cluster has its limit of " + maxUnits
+                            + " (limit_units); destroy one first");
                 }
                 boolean global = Requirements.of(name, contents).global();
                 UnitRecord old = existing.orElse(null);
@@ -299,6 +314,9 @@ public final class Registry {
         record Refreshed() implements Registration { }
 
         record Refused(String message) implements Registration { }
+
+        /** A new machine past the machines limit; nothing written. */
+        record OverLimit(String message) implements Registration { }
     }
 
     /**
@@ -314,6 +332,10 @@ public final class Registry {
             Command cmd;
             Registration outcome;
             if (current.isEmpty()) {
+                if (store.slice(Keys.MACHINES, 0, 0).total() >= maxMachines) {
+                    return new Registration.OverLimit("too many machines: the cluster has its limit of " + maxMachines
+                            + " (limit_machines) registered");
+                }
                 cmd = new Command.Put(now, Keys.machine(m.id()), value, false, m.ttlSeconds(), false, null, null, false);
                 outcome = new Registration.Registered();
             } else {

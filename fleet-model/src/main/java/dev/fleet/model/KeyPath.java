@@ -75,6 +75,20 @@ public final class KeyPath {
         return slash == 0 ? ROOT : k.substring(0, slash);
     }
 
+    /** How many segments a canonical key has: 0 for the root, 2 for {@code /a/b}. No copy. */
+    public static int depth(String canonicalKey) {
+        if (canonicalKey.equals(ROOT)) {
+            return 0;
+        }
+        int n = 0;
+        for (int i = 0; i < canonicalKey.length(); i++) {
+            if (canonicalKey.charAt(i) == '/') {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The segments of the key (empty for the root); immutable. */
     public static List<String> segments(String key) {
         String k = normalize(key);

@@ -43,7 +43,12 @@ public class ErrorMapping implements ExceptionMapper<Throwable> {
         int status;
         String message;
         Response original = t instanceof WebApplicationException w ? w.getResponse() : null;
-        if (original != null && original.getStatus() < 500) {
+        BodyLimit.TooLarge tooLarge = BodyLimit.in(t);
+        if (tooLarge != null) { // the body passed limit_body_bytes while a reader read it (BodyLimitFilter)
+            original = null;
+            status = 413;
+            message = tooLarge.getMessage();
+        } else if (original != null && original.getStatus() < 500) {
             status = original.getStatus();
             message = ErrorBodies.clientMessage(status, method, path);
         } else {
@@ -62,6 +67,9 @@ public class ErrorMapping implements ExceptionMapper<Throwable> {
                     values.forEach(v -> b.header(name, v));
                 }
             });
+        }
+        if (tooLarge != null) {
+            b.header("Connection", "close"); // the rest of the body is not read to keep the connection
         }
         switch (body.api()) {
             case FLEET -> b.header("Server", FleetV1Resource.SERVER);

@@ -1,6 +1,7 @@
 package dev.fleet.api.etcd;
 
 import dev.fleet.model.KeyPath;
+import dev.fleet.node.NodeLimits;
 import dev.fleet.store.Command;
 
 import java.util.Locale;
@@ -14,10 +15,8 @@ import java.util.function.LongFunction;
  */
 public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch, KeysRequest.Write, KeysRequest.Invalid {
 
-    /** Largest value accepted (etcd's request limit is 1.5 MiB; ours is documented in the README). */
-    int MAX_VALUE_BYTES = 1024 * 1024;
-    /** Largest form body read; beyond this the request is refused with 413 before parsing. */
-    int MAX_BODY_BYTES = MAX_VALUE_BYTES + 64 * 1024;
+    /** Largest value accepted by default ({@code limit_value_bytes}; README, Limits). */
+    int MAX_VALUE_BYTES = NodeLimits.DEFAULTS.valueBytes();
     /** TTLs beyond ~68 years are refused (they would overflow the expiration). */
     long MAX_TTL_SECONDS = Integer.MAX_VALUE;
 
@@ -38,23 +37,31 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
     Set<String> DELETE_PARAMS = Set.of("dir", "recursive", "prevValue", "prevIndex");
 
     static KeysRequest parse(String method, String rawPath, String rawQuery, String contentType, byte[] body) {
+        return parse(method, rawPath, rawQuery, contentType, body, NodeLimits.DEFAULTS);
+    }
+
+    /** As above, with the node's limits on the body, the key (length, depth) and the value. */
+    static KeysRequest parse(String method, String rawPath, String rawQuery, String contentType, byte[] body, NodeLimits limits) {
         try {
-            return parseOrThrow(method.toUpperCase(Locale.ROOT), rawPath, rawQuery, contentType, body);
+            return parseOrThrow(method.toUpperCase(Locale.ROOT), rawPath, rawQuery, contentType, body, limits);
         } catch (Failure f) {
             return new Invalid(f.error);
         }
     }
 
-    private static KeysRequest parseOrThrow(String method, String rawPath, String rawQuery, String contentType, byte[] body) throws Failure {
+    private static KeysRequest parseOrThrow(String method, String rawPath, String rawQuery, String contentType, byte[] body,
+                                            NodeLimits limits) throws Failure {
         if (!rawPath.startsWith(PREFIX)) {
             throw new Failure(ApiError.of(100, rawPath).withStatus(404));
         }
-        String key = key(rawPath.substring(PREFIX.length()));
+        String key = key(rawPath.substring(PREFIX.length()), limits);
         Map<String, String> params = RawParams.newMap();
         try {
             if (body != null && body.length > 0 && isForm(contentType)) {
-                if (body.length > MAX_BODY_BYTES) {
-                    throw new Failure(ApiError.tooLarge("request body is " + body.length + " bytes; the limit is " + MAX_BODY_BYTES));
+                // BodyLimitFilter refuses it while streaming; this guards callers that hand a body in
+                if (body.length > limits.bodyBytes()) {
+                    throw new Failure(ApiError.tooLarge("request body is " + body.length + " bytes; the limit is "
+                            + limits.bodyBytes() + " (limit_body_bytes)"));
                 }
                 RawParams.parse(RawParams.utf8(body), params);
             }
@@ -85,7 +92,7 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
             }
             throw new Failure(new ApiError(403, 107, "Root is read only", key + " is fleet's registry: not accessible through /v2/keys"));
         }
-        Params p = new Params(params);
+        Params p = new Params(params, limits.valueBytes());
         switch (method) {
             case "GET", "HEAD": {
                 boolean recursive = p.bool("recursive");
@@ -147,26 +154,39 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
     }
 
     /** Decodes and validates the key part of the path; never trusted as anything but a key. */
-    private static String key(String rawKey) throws Failure {
+    private static String key(String rawKey, NodeLimits limits) throws Failure {
         String decoded;
         try {
             decoded = RawParams.decode(rawKey, false);
         } catch (RawParams.Malformed m) {
             throw new Failure(ApiError.invalidField("key " + m.getMessage()));
         }
+        String key;
         try {
-            return KeyPath.normalize(decoded);
+            key = KeyPath.normalize(decoded);
         } catch (IllegalArgumentException e) {
             throw new Failure(ApiError.invalidField(e.getMessage()));
         }
+        if (key.length() > limits.keyLength()) {
+            throw new Failure(ApiError.invalidField("key is " + key.length() + " characters; the limit is "
+                    + limits.keyLength() + " (limit_key_length)"));
+        }
+        int depth = KeyPath.depth(key);
+        if (depth > limits.keyDepth()) {
+            throw new Failure(ApiError.invalidField("key has " + depth + " segments; the limit is " + limits.keyDepth()
+                    + " (limit_key_depth)"));
+        }
+        return key;
     }
 
     /** Typed access to the parameters with etcd's error codes. */
     final class Params {
         private final Map<String, String> raw;
+        private final int maxValueBytes;
 
-        Params(Map<String, String> raw) {
+        Params(Map<String, String> raw, int maxValueBytes) {
             this.raw = raw;
+            this.maxValueBytes = maxValueBytes;
         }
 
         boolean bool(String name) throws Failure {
@@ -221,8 +241,9 @@ public sealed interface KeysRequest permits KeysRequest.Read, KeysRequest.Watch,
 
         String value() throws Failure {
             String v = raw.get("value");
-            if (v != null && v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_VALUE_BYTES) {
-                throw new Failure(ApiError.tooLarge("value is larger than the limit of " + MAX_VALUE_BYTES + " bytes"));
+            if (v != null && v.length() > maxValueBytes / 3 && v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxValueBytes) {
+                throw new Failure(ApiError.tooLarge("value is larger than the limit of " + maxValueBytes
+                        + " bytes (limit_value_bytes)"));
             }
             return v;
         }

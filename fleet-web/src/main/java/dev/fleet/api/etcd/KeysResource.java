@@ -37,7 +37,7 @@ public class KeysResource {
 
     @GET
     public void get(@Context UriInfo uri, @Suspended AsyncResponse async) {
-        KeysRequest req = KeysRequest.parse("GET", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null);
+        KeysRequest req = KeysRequest.parse("GET", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null, node.settings().limits());
         RaftStore store = node.store();
         if (req instanceof KeysRequest.Read r) {
             if (r.quorum()) {
@@ -73,18 +73,18 @@ public class KeysResource {
     @PUT
     @Consumes("*/*")
     public Response put(@Context UriInfo uri, @HeaderParam("Content-Type") String contentType, byte[] body) {
-        return write(KeysRequest.parse("PUT", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body));
+        return write(KeysRequest.parse("PUT", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body, node.settings().limits()));
     }
 
     @POST
     @Consumes("*/*")
     public Response post(@Context UriInfo uri, @HeaderParam("Content-Type") String contentType, byte[] body) {
-        return write(KeysRequest.parse("POST", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body));
+        return write(KeysRequest.parse("POST", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body, node.settings().limits()));
     }
 
     @DELETE
     public Response delete(@Context UriInfo uri) {
-        return write(KeysRequest.parse("DELETE", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null));
+        return write(KeysRequest.parse("DELETE", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null, node.settings().limits()));
     }
 
     private Response write(KeysRequest req) {

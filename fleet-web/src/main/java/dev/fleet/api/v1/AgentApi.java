@@ -1,5 +1,6 @@
 package dev.fleet.api.v1;
 
+import dev.fleet.node.NodeLimits;
 import dev.fleet.registry.Registry;
 import dev.fleet.schema.UnitState;
 import dev.fleet.schema.Codec;
@@ -34,6 +35,7 @@ public final class AgentApi {
 
     private final Registry registry;
     private final long defaultTtl;
+    private final NodeLimits limits;
 
     public AgentApi(Registry registry) {
         this(registry, DEFAULT_TTL);
@@ -41,8 +43,14 @@ public final class AgentApi {
 
     /** {@code defaultTtlSeconds}: the TTL of a registration without {@code ttl} (the node's {@code agent_ttl}). */
     public AgentApi(Registry registry, long defaultTtlSeconds) {
+        this(registry, defaultTtlSeconds, NodeLimits.DEFAULTS);
+    }
+
+    /** As above, with the node's limits on a registration's metadata. */
+    public AgentApi(Registry registry, long defaultTtlSeconds, NodeLimits limits) {
         this.registry = registry;
         this.defaultTtl = defaultTtlSeconds;
+        this.limits = limits;
     }
 
     /** PUT machines/{id}: register, or refresh this agent's registration (heartbeat). */
@@ -57,9 +65,22 @@ public final class AgentApi {
         if (p.ttlSeconds() < MIN_TTL || p.ttlSeconds() > MAX_TTL) {
             return ApiResponse.error(400, "ttl must be between " + MIN_TTL + " and " + MAX_TTL + " seconds");
         }
+        if (p.metadata().size() > limits.metadataEntries()) {
+            return ApiResponse.error(400, "registration has " + p.metadata().size() + " metadata entries; the limit is "
+                    + limits.metadataEntries() + " (limit_metadata_entries)");
+        }
+        for (var e : p.metadata().entrySet()) {
+            var tooLong = FleetApi.metadataLengthError(e.getKey(), e.getValue(), limits);
+            if (tooLong.isPresent()) {
+                return ApiResponse.error(400, tooLong.get());
+            }
+        }
         Registry.Registration presence = registry.register(p);
         if (presence instanceof Registry.Registration.Refused r) {
             return ApiResponse.error(409, r.message());
+        }
+        if (presence instanceof Registry.Registration.OverLimit o) {
+            return ApiResponse.error(400, o.message());
         }
         return ApiResponse.empty(presence instanceof Registry.Registration.Registered ? 201 : 200);
     }

@@ -104,6 +104,6 @@ public class AgentResource {
     }
 
     private AgentApi agent() {
-        return new AgentApi(node.registry(), node.settings().tuning().agentTtl().toSeconds());
+        return new AgentApi(node.registry(), node.settings().tuning().agentTtl().toSeconds(), node.settings().limits());
     }
 }

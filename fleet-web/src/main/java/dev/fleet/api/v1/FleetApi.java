@@ -1,5 +1,6 @@
 package dev.fleet.api.v1;
 
+import dev.fleet.node.NodeLimits;
 import dev.fleet.registry.PutOutcome;
 import dev.fleet.registry.Registry;
 import dev.fleet.registry.UnitRecord;
@@ -17,8 +18,11 @@ import dev.fleet.unit.UnitName;
 import dev.fleet.unit.UnitOption;
 import dev.fleet.unit.UnitValidation;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +39,7 @@ public final class FleetApi {
     private final Registry registry;
     private final Runnable onUnitsChanged;
     private final int tokenLimit;
+    private final NodeLimits limits;
 
     /** {@code onUnitsChanged} runs after a successful write (to wake the engine early); pages of 100. */
     public FleetApi(Registry registry, Runnable onUnitsChanged) {
@@ -43,12 +48,18 @@ public final class FleetApi {
 
     /** As above, with pages of {@code tokenLimit} items (fleet's {@code token_limit}). */
     public FleetApi(Registry registry, Runnable onUnitsChanged, int tokenLimit) {
+        this(registry, onUnitsChanged, tokenLimit, NodeLimits.DEFAULTS);
+    }
+
+    /** As above, with the node's request limits (unit file size and options, PATCH ops, metadata). */
+    public FleetApi(Registry registry, Runnable onUnitsChanged, int tokenLimit, NodeLimits limits) {
         if (tokenLimit < 1 || tokenLimit > 0xFFFF) {
             throw new IllegalArgumentException("token limit " + tokenLimit + " does not fit a page token (1..65535)");
         }
         this.registry = registry;
         this.onUnitsChanged = onUnitsChanged;
         this.tokenLimit = tokenLimit;
+        this.limits = limits;
     }
 
     /** True if the path is one of ours (the resource answers everything else with 404). */
@@ -186,11 +197,20 @@ public final class FleetApi {
         }
         UnitFile contents = null;
         if (!options.isEmpty()) {
+            if (options.size() > limits.unitOptions()) {
+                return ApiResponse.error(400, "unit has " + options.size() + " options; the limit is "
+                        + limits.unitOptions() + " (limit_unit_options)");
+            }
             Optional<String> invalid = UnitValidation.optionsError(options);
             if (invalid.isPresent()) {
                 return ApiResponse.error(400, invalid.get());
             }
             contents = UnitFile.of(options);
+            int size = contents.canonical().getBytes(StandardCharsets.UTF_8).length;
+            if (size > limits.unitFileBytes()) {
+                return ApiResponse.error(413, "unit file is " + size + " bytes; the limit is " + limits.unitFileBytes()
+                        + " (limit_unit_file_bytes)");
+            }
             List<String> problems = Requirements.validate(contents);
             if (!problems.isEmpty()) {
                 return ApiResponse.error(400, problems.get(0)); // fleet reports the first
@@ -258,7 +278,12 @@ public final class FleetApi {
 
     private ApiResponse patchMachines(ApiRequest req) {
         List<Registry.MetadataChange> changes = new ArrayList<>();
-        for (MetadataOp o : Codec.readMetadataPatch(req.text())) { // validate all, then apply all
+        List<MetadataOp> patch = Codec.readMetadataPatch(req.text());
+        if (patch.size() > limits.patchOps()) {
+            return ApiResponse.error(400, "PATCH has " + patch.size() + " operations; the limit is " + limits.patchOps()
+                    + " (limit_patch_ops)");
+        }
+        for (MetadataOp o : patch) { // validate all, then apply all
             String op = o.op();
             String path = o.path();
             if (!"add".equals(op) && !"remove".equals(op) && !"replace".equals(op)) {
@@ -272,11 +297,52 @@ public final class FleetApi {
             if (!"remove".equals(op) && (value == null || value.isEmpty())) {
                 return ApiResponse.error(400, "invalid value: add and replace require a value");
             }
+            Optional<String> tooLong = metadataLengthError(pm.group(2), value, limits);
+            if (tooLong.isPresent()) {
+                return ApiResponse.error(400, tooLong.get());
+            }
             changes.add(new Registry.MetadataChange(pm.group(1), pm.group(2), "remove".equals(op) ? null : value));
+        }
+        Optional<String> tooMany = metadataCountError(changes);
+        if (tooMany.isPresent()) {
+            return ApiResponse.error(400, tooMany.get());
         }
         registry.patchMetadata(changes);
         onUnitsChanged.run();
         return new ApiResponse(204, null, true);
+    }
+
+    /** A metadata key or value past its length limit (null value: a remove); shared with the agent API. */
+    static Optional<String> metadataLengthError(String key, String value, NodeLimits limits) {
+        if (key.length() > limits.metadataKeyLength()) {
+            return Optional.of("metadata key is " + key.length() + " characters; the limit is "
+                    + limits.metadataKeyLength() + " (limit_metadata_key_length)");
+        }
+        if (value != null && value.length() > limits.metadataValueLength()) {
+            return Optional.of("metadata value of " + key + " is " + value.length() + " characters; the limit is "
+                    + limits.metadataValueLength() + " (limit_metadata_value_length)");
+        }
+        return Optional.empty();
+    }
+
+    /** Each machine's merged metadata after the patch must stay within the entries limit (removes count too). */
+    private Optional<String> metadataCountError(List<Registry.MetadataChange> changes) {
+        Map<String, Map<String, String>> after = new LinkedHashMap<>();
+        for (Registry.MetadataChange c : changes) {
+            Map<String, String> m = after.computeIfAbsent(c.machineId(), id -> new java.util.TreeMap<>(registry.metadataOf(id)));
+            if (c.value() == null) {
+                m.remove(c.key());
+            } else {
+                m.put(c.key(), c.value());
+            }
+        }
+        for (Map.Entry<String, Map<String, String>> e : after.entrySet()) {
+            if (e.getValue().size() > limits.metadataEntries()) {
+                return Optional.of("machine " + e.getKey() + " would have " + e.getValue().size()
+                        + " metadata entries; the limit is " + limits.metadataEntries() + " (limit_metadata_entries)");
+            }
+        }
+        return Optional.empty();
     }
 
     // ------------------------------------------------------------------ helpers

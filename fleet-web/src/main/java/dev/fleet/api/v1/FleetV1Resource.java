@@ -118,7 +118,7 @@ public class FleetV1Resource {
     private FleetApi api() {
         FleetApi a = api;
         if (a == null) {
-            a = new FleetApi(node.registry(), engine::nudge, node.settings().tuning().tokenLimit());
+            a = new FleetApi(node.registry(), engine::nudge, node.settings().tuning().tokenLimit(), node.settings().limits());
             api = a;
         }
         return a;
