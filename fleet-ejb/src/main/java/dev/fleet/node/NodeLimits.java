@@ -20,7 +20,8 @@ import java.util.Properties;
 public record NodeLimits(long bodyBytes, int unitFileBytes, int unitOptions, int keyLength, int keyDepth,
                          int valueBytes, int units, int machines, int metadataEntries, int metadataKeyLength,
                          int metadataValueLength, int patchOps,
-                         int watchers, int watchersPerClient, int journals, int journalsPerClient, int longPollSeconds) {
+                         int watchers, int watchersPerClient, int journals, int journalsPerClient, int longPollSeconds,
+                         long historyBytes) {
 
     /** One limit: its property name (fleet.limits.NAME), default and accepted range. */
     public enum Limit {
@@ -42,7 +43,9 @@ public record NodeLimits(long bodyBytes, int unitFileBytes, int unitOptions, int
         WATCHERS_PER_CLIENT("watchersPerClient", 2500, 1, 10_000_000),
         JOURNALS("journals", 512, 1, 1_000_000),
         JOURNALS_PER_CLIENT("journalsPerClient", 300, 1, 1_000_000),
-        LONG_POLL_SECONDS("longPollSeconds", 300, 1, 86_400);
+        LONG_POLL_SECONDS("longPollSeconds", 300, 1, 86_400),
+        // the watch history's memory on every member (docs/store.md); read by the store itself, same property
+        HISTORY_BYTES("historyBytes", dev.fleet.store.KeyStore.DEFAULT_HISTORY_BYTES, 1024, 16L << 30);
 
         public final String name;
         public final long defaultValue;
@@ -161,7 +164,7 @@ public record NodeLimits(long bodyBytes, int unitFileBytes, int unitOptions, int
                 i(g, Limit.MACHINES), i(g, Limit.METADATA_ENTRIES), i(g, Limit.METADATA_KEY_LENGTH),
                 i(g, Limit.METADATA_VALUE_LENGTH), i(g, Limit.PATCH_OPS), i(g, Limit.WATCHERS),
                 i(g, Limit.WATCHERS_PER_CLIENT), i(g, Limit.JOURNALS), i(g, Limit.JOURNALS_PER_CLIENT),
-                i(g, Limit.LONG_POLL_SECONDS));
+                i(g, Limit.LONG_POLL_SECONDS), g.applyAsLong(Limit.HISTORY_BYTES));
     }
 
     private static int i(java.util.function.ToLongFunction<Limit> g, Limit l) {
@@ -188,6 +191,7 @@ public record NodeLimits(long bodyBytes, int unitFileBytes, int unitOptions, int
             case JOURNALS -> journals;
             case JOURNALS_PER_CLIENT -> journalsPerClient;
             case LONG_POLL_SECONDS -> longPollSeconds;
+            case HISTORY_BYTES -> historyBytes;
         };
     }
 

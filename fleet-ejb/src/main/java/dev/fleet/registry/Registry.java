@@ -144,9 +144,15 @@ public final class Registry {
 
     /**
      * Creates, replaces or updates a unit per fleet's PUT decision table. {@code contents} null = the request
-     * carried no options; {@code desired} null = no desired state. The caller has validated name and contents.
+     * carried no options; {@code desired} null = no desired state. Name and options are checked here too (UnitValidation), whoever calls.
      */
     public PutOutcome putUnit(String name, UnitFile contents, DesiredState desired) {
+        // the one rule of fleet-model, here too: whatever reaches the store, every agent can write, link and start
+        Optional<String> bad = dev.fleet.unit.UnitValidation.nameError(name)
+                .or(() -> contents == null ? Optional.empty() : dev.fleet.unit.UnitValidation.optionsError(contents.options()));
+        if (bad.isPresent()) {
+            return new PutOutcome.Refused(400, bad.get());
+        }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<UnitRecord> existing = unit(name);
             List<Condition> conditions = new ArrayList<>();

@@ -29,6 +29,8 @@ public final class KeyStore {
     public static final int DEFAULT_HISTORY = 1000;
     /** The history's memory budget by default (see {@link EventHistory}): far above 1,000 unit bodies. */
     public static final long DEFAULT_HISTORY_BYTES = 64L * 1024 * 1024;
+    /** The node's setting of that budget (NodeLimits' limit_history_bytes sets it). */
+    public static final String HISTORY_BYTES_PROPERTY = "fleet.limits.historyBytes";
 
     static final String ROOT = KeyPath.ROOT;
     static final String MSG_WATCHER_CLEARED = "watcher is cleared due to etcd recovery";

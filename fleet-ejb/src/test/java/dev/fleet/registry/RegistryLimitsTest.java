@@ -18,6 +18,19 @@ class RegistryLimitsTest {
     static final UnitFile SLEEP2 = UnitFile.parse("[Service]\nExecStart=/bin/sleep 200\n");
 
     @Test
+    void aNameOrOptionTheAgentsCouldNotUseIsRefusedHereTooWhoeverCalls() {
+        long index = store.index();
+        PutOutcome badName = registry.putUnit("../etc/passwd.service", SLEEP, DesiredState.LAUNCHED);
+        assertThat(badName).isInstanceOf(PutOutcome.Refused.class);
+        assertThat(((PutOutcome.Refused) badName).status()).isEqualTo(400);
+        PutOutcome badOption = registry.putUnit("ok.service", UnitFile.of(java.util.List.of(
+                new dev.fleet.unit.UnitOption("Service", "ExecStart", "/bin/a\u0000b"))), DesiredState.LAUNCHED);
+        assertThat(badOption).isInstanceOf(PutOutcome.Refused.class);
+        assertThat(((PutOutcome.Refused) badOption).message()).contains("ExecStart");
+        assertThat(store.index()).as("nothing proposed").isEqualTo(index);
+    }
+
+    @Test
     void unitsUpToTheLimitThenRefusedButExistingOnesStillChange() {
         assertThat(registry.putUnit("a.service", SLEEP, null)).isEqualTo(new PutOutcome.Created(false));
         assertThat(registry.putUnit("b.service", SLEEP, null)).isEqualTo(new PutOutcome.Created(false));

@@ -32,7 +32,7 @@ final class StoreStateMachine implements StateMachine {
 
     StoreStateMachine(int historyCapacity) {
         // the history's memory budget (README, "Limits"): the same on every member, or their 401s differ
-        this.store = new KeyStore(historyCapacity, Long.getLong("fleet.limits.historyBytes", KeyStore.DEFAULT_HISTORY_BYTES));
+        this.store = new KeyStore(historyCapacity, Long.getLong(KeyStore.HISTORY_BYTES_PROPERTY, KeyStore.DEFAULT_HISTORY_BYTES));
     }
 
     /** How many entries that could not be applied are remembered (for operators and tests; each is also logged). */
