@@ -46,6 +46,12 @@ public class MetricsResource {
         line(b, "fleet_store_raft_commit_index", store.commitIndex());
         line(b, "fleet_store_raft_applied_index", store.appliedIndex());
         line(b, "fleet_store_index", store.index());
+        // long-lived requests (docs/streams.md): admitted watchers and journals, the store's pending watchers
+        var streams = dev.fleet.api.Streams.get();
+        line(b, "fleet_store_watchers", store.watcherCount());
+        line(b, "fleet_streams_watchers", streams.watchers().inUse());
+        line(b, "fleet_streams_journals", streams.journals().inUse());
+        line(b, "fleet_streams_journal_threads", streams.journalThreads());
         return b.toString();
     }
 
