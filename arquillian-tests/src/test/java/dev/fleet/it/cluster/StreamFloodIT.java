@@ -115,8 +115,21 @@ class StreamFloodIT {
         for (int i = 0; i < JOURNALS; i++) {
             open("127.0.0.1", "/fleet/v1/units/" + UNIT + "/journal?follow=true");
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> metric("fleet_streams_journals") == JOURNALS && agent.open.get() == JOURNALS);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThat(metric("fleet_streams_journals")).as("admitted journals").isEqualTo(JOURNALS);
+            assertThat(agent.open.get()).as("agent streams open (of %d accepted)", agent.accepted.size()).isEqualTo(JOURNALS);
+        });
         log("%d followed journals admitted and streaming from the agent in %d ms", JOURNALS, ms(t0));
+        // a quiet followed journal answers at once: its 200 and headers are there before any line
+        SocketChannel first = clients.get(WATCHERS);
+        first.configureBlocking(false);
+        ByteBuffer head = ByteBuffer.allocate(4096);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            first.read(head);
+            return new String(head.array(), 0, head.position(), StandardCharsets.ISO_8859_1).contains("\r\n\r\n");
+        });
+        String headers = new String(head.array(), 0, head.position(), StandardCharsets.ISO_8859_1);
+        assertThat(headers).startsWith("HTTP/1.1 200").contains("Transfer-Encoding: chunked").endsWith("\r\n\r\n");
 
         overLimitRequestsAreRefusedWithRetryAfter();
         servesUnderTheFlood();
@@ -307,7 +320,7 @@ class StreamFloodIT {
     private static final class SilentAgent implements AutoCloseable {
         final AtomicInteger open = new AtomicInteger();
         private final ServerSocket server = new ServerSocket();
-        private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+        final List<Socket> accepted = new CopyOnWriteArrayList<>();
         private final Thread acceptor;
 
         SilentAgent() throws IOException {

@@ -96,8 +96,8 @@ public class JournalFilter extends HttpFilter {
         }
         Stream stream = new Stream(p, (Admission.Ticket) admitted);
         try {
-            // on the request thread, bounded by the status timeout: Payara sends the headers of an async response
-            // only with its first body bytes (measured), so a quiet followed journal must commit them here
+            // on the request thread, bounded by the status timeout: Grizzly's pool paces the opens; opened all at once
+            // from the journal pool, 250 journals burst the agent's accept queue and some got 502 (docs/streams.md)
             Upstream up = open(UnitAgentResource.client(), p);
             if (up.error() != null) {
                 stream.end();
