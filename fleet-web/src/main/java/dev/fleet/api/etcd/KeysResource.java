@@ -80,11 +80,15 @@ public class KeysResource {
         } else {
             WatchStart.Watch pending = ((WatchStart.Waiting) start).watch();
             end.andThen(pending::cancel);
-            async.setTimeoutHandler(a -> {
-                pending.cancel();
-                a.resume(Response.ok().header("X-Etcd-Index", store.index()).build());
-            });
-            async.setTimeout(Streams.get().limits().longPollSeconds(), TimeUnit.SECONDS);
+            try {
+                async.setTimeoutHandler(a -> {
+                    pending.cancel();
+                    a.resume(Response.ok().header("X-Etcd-Index", store.index()).build());
+                });
+                async.setTimeout(Streams.get().limits().longPollSeconds(), TimeUnit.SECONDS);
+            } catch (IllegalStateException alreadyAnswered) {
+                end.run(); // the event came while we set up the timeout
+            }
         }
     }
 
