@@ -240,6 +240,11 @@ public final class KeyStore {
         return new WatchStart.Waiting(watchers.add(key, recursive, since, listener));
     }
 
+    /** Watchers waiting for an event (local to this replica). */
+    public int watcherCount() {
+        return watchers.size();
+    }
+
     public void writeTo(DataOutput out) throws IOException {
         out.writeByte(SNAPSHOT_VERSION);
         out.writeLong(index);

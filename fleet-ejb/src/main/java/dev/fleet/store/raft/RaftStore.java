@@ -310,6 +310,11 @@ public final class RaftStore implements AutoCloseable {
         return machine.index();
     }
 
+    /** Watchers registered on this replica and not yet fired or cancelled. */
+    public int watcherCount() {
+        return machine.read(KeyStore::watcherCount);
+    }
+
     public CompletableFuture<Void> whenApplied(long storeIndex) {
         return machine.whenApplied(storeIndex);
     }

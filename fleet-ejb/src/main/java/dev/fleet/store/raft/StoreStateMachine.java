@@ -159,12 +159,26 @@ final class StoreStateMachine implements StateMachine {
 
     /** Registration takes the write lock so that no event can slip between "check history" and "wait". */
     WatchStart watch(String key, boolean recursive, long waitIndex, Consumer<Result> listener) {
+        WatchStart start;
         lock.writeLock().lock();
         try {
-            return store.watch(key, recursive, waitIndex, listener);
+            start = store.watch(key, recursive, waitIndex, listener);
         } finally {
             lock.writeLock().unlock();
         }
+        if (start instanceof WatchStart.Waiting w) {
+            // cancels come from request and timeout threads; the watcher hub is the applying thread's, so take its lock
+            WatchStart.Watch inner = w.watch();
+            return new WatchStart.Waiting(() -> {
+                lock.writeLock().lock();
+                try {
+                    inner.cancel();
+                } finally {
+                    lock.writeLock().unlock();
+                }
+            });
+        }
+        return start;
     }
 
     long index() {

@@ -50,6 +50,12 @@ public class MetricsResource {
         line(b, "process_threads", java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount());
         line(b, "jvm_memory_heap_used_bytes", java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         line(b, "jvm_memory_heap_after_gc_bytes", heapAfterGc());
+        // long-lived requests (docs/streams.md): admitted watchers and journals, the store's pending watchers
+        var streams = dev.fleet.api.Streams.get();
+        line(b, "fleet_store_watchers", store.watcherCount());
+        line(b, "fleet_streams_watchers", streams.watchers().inUse());
+        line(b, "fleet_streams_journals", streams.journals().inUse());
+        line(b, "fleet_streams_journal_threads", streams.journalThreads());
         return b.toString();
     }
 

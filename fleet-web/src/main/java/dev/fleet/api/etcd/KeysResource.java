@@ -1,5 +1,10 @@
 package dev.fleet.api.etcd;
 
+import dev.fleet.api.Admission;
+import dev.fleet.api.ClientHangup;
+import dev.fleet.api.StreamEnd;
+import dev.fleet.api.StreamEnds;
+import dev.fleet.api.Streams;
 import dev.fleet.node.FleetNode;
 import dev.fleet.store.Result;
 import dev.fleet.store.StoreError;
@@ -8,6 +13,7 @@ import dev.fleet.store.raft.RaftStore;
 import dev.fleet.store.raft.StoreUnavailableException;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -21,14 +27,13 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 
 /** etcd v2's keys API over the replicated store. Parsing lives in {@link KeysRequest}; this class only adapts. */
 @ApplicationScoped // one instance: no per-request construction and EJB lookup
 @Path("v2/keys{key: (/.*)?}")
 public class KeysResource {
-    /** Long polls end after this long with an empty 200; clients re-watch from their last index. */
-    static final long WATCH_TIMEOUT_SECONDS = 300;
     /** How long a node waits to apply its own forwarded write before answering (read-your-writes). */
     static final long READ_YOUR_WRITES_MILLIS = 2000;
 
@@ -36,7 +41,7 @@ public class KeysResource {
     FleetNode node;
 
     @GET
-    public void get(@Context UriInfo uri, @Suspended AsyncResponse async) {
+    public void get(@Context UriInfo uri, @Context HttpServletRequest http, @Suspended AsyncResponse async) {
         KeysRequest req = KeysRequest.parse("GET", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null, node.settings().limits());
         RaftStore store = node.store();
         if (req instanceof KeysRequest.Read r) {
@@ -46,14 +51,27 @@ public class KeysResource {
                 async.resume(reply(store.read(r.key(), r.recursive(), r.sorted()), 200));
             }
         } else if (req instanceof KeysRequest.Watch w) {
-            watch(store, w, async);
+            watch(store, w, http, async);
         } else {
             async.resume(error(((KeysRequest.Invalid) req).error(), store.index()));
         }
     }
 
-    private void watch(RaftStore store, KeysRequest.Watch w, AsyncResponse async) {
+    private void watch(RaftStore store, KeysRequest.Watch w, HttpServletRequest http, AsyncResponse async) {
         long indexAtStart = store.index();
+        Admission.Outcome admitted = Streams.get().watchers().tryAcquire(Streams.clientOf(http));
+        if (admitted instanceof Admission.Refused r) {
+            async.resume(refused(r, indexAtStart));
+            return;
+        }
+        StreamEnd end = new StreamEnd((Admission.Ticket) admitted);
+        // every end releases the place: answered (event, timeout), or the client gone (its connection closed)
+        async.register((jakarta.ws.rs.container.CompletionCallback) t -> end.run());
+        StreamEnds.onContainerEnd(http, end, async::cancel);
+        end.andThen(ClientHangup.onClose(http, () -> {
+            end.run();
+            ForkJoinPool.commonPool().execute(async::cancel); // off Grizzly's selector thread
+        }));
         WatchStart start = store.watch(w.key(), w.recursive(), w.waitIndex(), r -> async.resume(reply(r, 200, indexAtStart)));
         if (start instanceof WatchStart.Ready ready) {
             async.resume(reply(ready.event(), 200, indexAtStart));
@@ -61,13 +79,23 @@ public class KeysResource {
             async.resume(reply(failed.error(), 200));
         } else {
             WatchStart.Watch pending = ((WatchStart.Waiting) start).watch();
-            async.setTimeout(WATCH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            async.setTimeoutHandler(a -> {
-                pending.cancel();
-                a.resume(Response.ok().header("X-Etcd-Index", store.index()).build());
-            });
-            async.register((jakarta.ws.rs.container.CompletionCallback) t -> pending.cancel());
+            end.andThen(pending::cancel);
+            try {
+                async.setTimeoutHandler(a -> {
+                    pending.cancel();
+                    a.resume(Response.ok().header("X-Etcd-Index", store.index()).build());
+                });
+                async.setTimeout(Streams.get().limits().longPollSeconds(), TimeUnit.SECONDS);
+            } catch (IllegalStateException alreadyAnswered) {
+                end.run(); // the event came while we set up the timeout
+            }
         }
+    }
+
+    /** Over a watcher limit: 429 (this client) or 503 (this node) with Retry-After, in etcd's error shape. */
+    static Response refused(Admission.Refused r, long index) {
+        return Response.fromResponse(error(new ApiError(r.status(), ApiError.RAFT_INTERNAL, "Too many requests", r.message()), index))
+                .header("Retry-After", r.retryAfterSeconds()).build();
     }
 
     @PUT

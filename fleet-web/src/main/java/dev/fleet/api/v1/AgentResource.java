@@ -1,9 +1,15 @@
 package dev.fleet.api.v1;
 
+import dev.fleet.api.Admission;
+import dev.fleet.api.ClientHangup;
+import dev.fleet.api.StreamEnd;
+import dev.fleet.api.StreamEnds;
+import dev.fleet.api.Streams;
 import dev.fleet.node.FleetNode;
 import dev.fleet.registry.Registry;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -18,6 +24,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 
 /** The agents' endpoints (docs/agent-api.md): presence, the machine's own schedule (long poll), state reports. */
@@ -55,7 +62,7 @@ public class AgentResource {
     @GET
     @Path("schedule")
     public void schedule(@PathParam("id") String id, @QueryParam("wait") String waitParam, @QueryParam("waitIndex") String waitIndexParam,
-                         @Suspended AsyncResponse async) {
+                         @Context HttpServletRequest http, @Suspended AsyncResponse async) {
         if (!node.isReady()) {
             async.resume(FleetV1Resource.notReady());
             return;
@@ -72,18 +79,36 @@ public class AgentResource {
             async.resume(call(() -> agent().schedule(id)));
             return;
         }
+        Admission.Outcome admitted = Streams.get().watchers().tryAcquire(Streams.clientOf(http));
+        if (admitted instanceof Admission.Refused r) {
+            async.resume(refused(r));
+            return;
+        }
+        StreamEnd end = new StreamEnd((Admission.Ticket) admitted);
         Registry registry = node.registry();
+        async.register((CompletionCallback) t -> end.run());
+        StreamEnds.onContainerEnd(http, end, async::cancel);
+        end.andThen(ClientHangup.onClose(http, () -> { // the agent gone: noticed when its connection closes
+            end.run();
+            ForkJoinPool.commonPool().execute(async::cancel); // off Grizzly's selector thread
+        }));
         Runnable cancel = registry.watchSchedule(id, waitIndex, index -> async.resume(call(() -> agent().schedule(id))));
-        async.register((CompletionCallback) t -> cancel.run());
+        end.andThen(cancel);
         try {
             async.setTimeoutHandler(a -> {
                 cancel.run();
                 a.resume(call(() -> agent().schedule(id)));
             });
-            async.setTimeout(WAIT_SECONDS, TimeUnit.SECONDS);
+            async.setTimeout(Math.min(WAIT_SECONDS, Streams.get().limits().longPollSeconds()), TimeUnit.SECONDS);
         } catch (IllegalStateException alreadyAnswered) {
-            cancel.run(); // the change was already there: answered at once
+            end.run(); // the change was already there: answered at once
         }
+    }
+
+    /** Over a watcher limit: 429 (this client) or 503 (this node) with Retry-After, in fleet's error JSON. */
+    static Response refused(Admission.Refused r) {
+        return Response.fromResponse(FleetV1Resource.toResponse(ApiResponse.error(r.status(), r.message()), true))
+                .header("Retry-After", r.retryAfterSeconds()).build();
     }
 
     private static ApiRequest request(String method, UriInfo uri, byte[] body) {

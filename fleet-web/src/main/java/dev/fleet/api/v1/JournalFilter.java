@@ -1,7 +1,13 @@
 package dev.fleet.api.v1;
 
+import dev.fleet.api.Admission;
+import dev.fleet.api.ClientHangup;
+import dev.fleet.api.Streams;
 import dev.fleet.node.FleetNode;
 import jakarta.ejb.EJB;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.annotation.WebFilter;
@@ -19,9 +25,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -33,9 +41,11 @@ import java.util.regex.Pattern;
  * user, each chunk flushed as it arrives. A servlet filter, not a JAX-RS resource: Jersey buffers the first
  * 8 KiB of every JAX-RS entity (to send a Content-Length) and ignores flush() until then, so a StreamingOutput
  * would hold a followed journal's first lines in the node; only an application-wide property switches that off.
+ * Asynchronous: the request thread returns at once and the stream is pumped on {@link Streams#journalPool()},
+ * admitted by {@link Streams#journals()} (429/503 with Retry-After over the limits).
  * Every other request passes through untouched. What to stream from where is decided by {@link UnitAgents}.
  */
-@WebFilter(urlPatterns = {"/fleet/v1/units/*", "/v1-alpha/units/*"})
+@WebFilter(urlPatterns = {"/fleet/v1/units/*", "/v1-alpha/units/*"}, asyncSupported = true)
 public class JournalFilter extends HttpFilter {
     private static final Logger LOG = Logger.getLogger(JournalFilter.class.getName());
     private static final Pattern PATH = Pattern.compile("^/(?:fleet/v1|v1-alpha)/units/([^/]+)/journal$");
@@ -77,18 +87,127 @@ public class JournalFilter extends HttpFilter {
             return;
         }
         UnitAgents.JournalPlan p = plan[0];
-        Upstream up = open(UnitAgentResource.client(), p);
-        if (up.error() != null) {
-            send(resp, up.error(), true);
+        Streams streams = Streams.get();
+        Admission.Outcome admitted = streams.journals().tryAcquire(Streams.clientOf(req));
+        if (admitted instanceof Admission.Refused r) {
+            resp.setHeader("Retry-After", Integer.toString(r.retryAfterSeconds()));
+            send(resp, ApiResponse.error(r.status(), r.message()), true);
             return;
         }
-        HttpResponse<InputStream> upstream = up.response();
-        resp.setStatus(200);
-        resp.setContentType("text/plain; charset=utf-8");
-        resp.setHeader("Server", FleetV1Resource.SERVER);
-        resp.setHeader("Cache-Control", "no-cache");
-        resp.flushBuffer(); // the headers now: a quiet followed journal still answers at once
-        pump(upstream.body(), resp.getOutputStream(), p.follow() ? null : JOURNAL_IDLE_TIMEOUT);
+        Stream stream = new Stream(p, (Admission.Ticket) admitted);
+        try {
+            // on the request thread, bounded by the status timeout: Grizzly's pool paces the opens; opened all at once
+            // from the journal pool, 250 journals burst the agent's accept queue and some got 502 (docs/streams.md)
+            Upstream up = open(UnitAgentResource.client(), p);
+            if (up.error() != null) {
+                stream.end();
+                send(resp, up.error(), true);
+                return;
+            }
+            stream.body = up.response().body();
+            resp.setStatus(200);
+            resp.setContentType("text/plain; charset=utf-8");
+            resp.setHeader("Server", FleetV1Resource.SERVER);
+            resp.setHeader("Cache-Control", "no-cache");
+            resp.flushBuffer(); // the headers now: a quiet followed journal still answers at once
+            AsyncContext async = req.startAsync(req, resp);
+            async.setTimeout(0); // a followed journal lasts as long as its user; one without follow ends by itself
+            async.addListener(stream);
+            stream.async = async;
+            stream.unhook = ClientHangup.onClose(req, stream::end);
+            streams.journalPool().execute(stream);
+        } catch (RejectedExecutionException full) { // only if admission and the pool disagree: never hold a request thread
+            stream.end();
+            stream.async.complete();
+        } catch (IOException | RuntimeException e) {
+            stream.end();
+            if (stream.async != null) {
+                stream.async.complete();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * One journal, pumped on the journal pool, not on a request thread. It ends once, from whichever side goes
+     * first: the agent's stream ending, the user's connection closing (a Grizzly close listener, {@link ClientHangup}:
+     * Payara tells a quiet stream nothing, docs/streams.md), the container's error, or the pump's own end. Ending
+     * releases the admission and closes the agent's stream (and interrupts the pump blocked on it).
+     */
+    static final class Stream implements Runnable, AsyncListener {
+        private final UnitAgents.JournalPlan plan;
+        private final Admission.Ticket ticket;
+        private final AtomicBoolean ended = new AtomicBoolean();
+        volatile AsyncContext async;
+        volatile InputStream body;
+        volatile Runnable unhook;
+        private volatile Thread pumping;
+
+        Stream(UnitAgents.JournalPlan plan, Admission.Ticket ticket) {
+            this.plan = plan;
+            this.ticket = ticket;
+        }
+
+        @Override
+        public void run() {
+            pumping = Thread.currentThread();
+            try {
+                if (!ended.get()) {
+                    pump(body, async.getResponse().getOutputStream(), plan.follow() ? null : JOURNAL_IDLE_TIMEOUT);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "journal stream failed", e);
+            } finally {
+                pumping = null;
+                end();
+                try {
+                    async.complete();
+                } catch (IllegalStateException alreadyDone) {
+                    // the container completed it
+                }
+            }
+        }
+
+        /** Idempotent: the admission is released once, the agent's stream closed. */
+        void end() {
+            if (!ended.compareAndSet(false, true)) {
+                return;
+            }
+            ticket.release();
+            Runnable u = unhook;
+            if (u != null) {
+                u.run();
+            }
+            InputStream b = body;
+            if (b != null) {
+                closeQuietly(b);
+            }
+            Thread t = pumping;
+            if (t != null) {
+                t.interrupt(); // the JDK client's body stream may stay blocked in read() after close
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            end();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            end();
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            LOG.log(Level.FINE, "journal user gone", event.getThrowable());
+            end();
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // not restarted
+        }
     }
 
     /** The agent's journal stream, open with status 200 ({@code response}), or the answer to give instead ({@code error}). */
@@ -144,8 +263,8 @@ public class JournalFilter extends HttpFilter {
 
     /**
      * Copies the agent's stream to the user, flushing each chunk; either side ending closes the other (closing
-     * the body stream closes the agent's connection). A user who leaves is noticed at the next chunk the agent
-     * sends. {@code idle} non-null: a stream silent that long is closed (a journal without follow ends by itself).
+     * the body stream closes the agent's connection). A user who leaves is noticed by the container's onError
+     * ({@link Stream}), else at the next chunk the agent sends. {@code idle} non-null: a stream silent that long is closed (a journal without follow ends by itself).
      */
     static void pump(InputStream in, OutputStream out, Duration idle) {
         byte[] buf = new byte[8192];
