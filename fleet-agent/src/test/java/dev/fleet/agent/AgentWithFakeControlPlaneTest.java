@@ -53,6 +53,8 @@ class AgentWithFakeControlPlaneTest {
     volatile boolean slowRegistration;
     Agent agent;
     FakeSystemd systemd;
+    /** Why the agent would have exited (its schedule loop dead or stuck), instead of exiting the test JVM. */
+    final AtomicReference<String> fatal = new AtomicReference<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -66,12 +68,14 @@ class AgentWithFakeControlPlaneTest {
                 Map.of("region", "eu"), "10.1.2.3", Duration.ofSeconds(3), tmp.resolve("units"), 0, 1);
         agent = new Agent(M, config, systemd, new ControlPlane(config.endpoints()),
                 new Log(new PrintStream(new ByteArrayOutputStream()), true));
+        agent.loopHealth(LoopHealth.DEFAULT_BOUND, fatal::set);
     }
 
     @AfterEach
     void stop() {
         agent.close();
         server.stop(0);
+        assertThat(fatal.get()).as("the agent found its loop dead").isNull();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -184,6 +188,7 @@ class AgentWithFakeControlPlaneTest {
         systemd.drainCalls();
         Agent again = new Agent(M, agent.config(), systemd, new ControlPlane(agent.config().endpoints()),
                 new Log(new PrintStream(new ByteArrayOutputStream()), false));
+        again.loopHealth(LoopHealth.DEFAULT_BOUND, fatal::set);
         try {
             again.start();
             assertThat(again.session()).isEqualTo(session);

@@ -24,6 +24,10 @@ final class FakeSystemd implements SystemdPort {
     final Set<String> linked = new HashSet<>();
     final Set<String> failStop = new HashSet<>();
     final Set<String> refuseStart = new HashSet<>();
+    /** Units whose LinkUnitFiles / EnableUnitFiles / DisableUnitFiles fail: a batch holding one fails as a whole, as over D-Bus. */
+    final Set<String> failLink = new HashSet<>();
+    final Set<String> failEnable = new HashSet<>();
+    final Set<String> failDisable = new HashSet<>();
     /** Linked units this systemd does not find until a daemon-reload (as systemd before 246). */
     final Set<String> needReloadToFind = new HashSet<>();
     private Consumer<UnitState> listener = s -> { };
@@ -31,17 +35,20 @@ final class FakeSystemd implements SystemdPort {
     @Override
     public synchronized void linkUnitFiles(List<Path> files) {
         calls.add("link " + names(files));
+        refuseIfAny("link", names(files), failLink);
         files.forEach(f -> linked.add(f.getFileName().toString()));
     }
 
     @Override
     public synchronized void enableUnitFiles(List<Path> files) {
         calls.add("enable " + names(files));
+        refuseIfAny("enable", names(files), failEnable);
     }
 
     @Override
     public synchronized void disableUnitFiles(List<String> names) {
         calls.add("disable " + names);
+        refuseIfAny("disable", names, failDisable);
         names.forEach(linked::remove);
     }
 
@@ -124,6 +131,14 @@ final class FakeSystemd implements SystemdPort {
         List<String> c = List.copyOf(calls);
         calls.clear();
         return c;
+    }
+
+    private static void refuseIfAny(String call, List<String> names, Set<String> failing) {
+        for (String n : names) {
+            if (failing.contains(n)) {
+                throw new SystemdException("org.freedesktop.systemd1.UnitMasked: " + call + ": Unit file " + n + " is masked.", null);
+            }
+        }
     }
 
     private void set(UnitState s) {
