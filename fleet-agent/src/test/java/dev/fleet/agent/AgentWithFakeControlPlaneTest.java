@@ -231,6 +231,102 @@ class AgentWithFakeControlPlaneTest {
         assertThat(requests.subList(requests.indexOf("DELETE " + M), requests.size())).doesNotContain("PUT " + M);
     }
 
+    static final String WEB = "[{\"name\":\"web.service\",\"hash\":\"x\",\"desiredState\":\"launched\",\"options\":"
+            + "[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep 100\"}]}]";
+
+    private long heartbeats() {
+        return requests.stream().filter(q -> q.equals("PUT " + M)).count();
+    }
+
+    /** An agent of its own, with a short loop-health bound and its log readable. */
+    private Agent agentWith(ControlPlane cp, Duration bound, ByteArrayOutputStream log) {
+        agent.close();
+        Agent a = new Agent(M, agent.config(), systemd, cp, new Log(new PrintStream(log, true), false));
+        a.loopHealth(bound, fatal::set);
+        agent = a;
+        return a;
+    }
+
+    @Test
+    void aScheduleLoopThatDiesStopsTheHeartbeatsAndEndsTheAgent() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Agent a = agentWith(new ControlPlane(agent.config().endpoints()), Duration.ofMinutes(5), log);
+        a.start();
+        await().atMost(Duration.ofSeconds(10)).until(a::registered);
+        systemd.linkError = new StackOverflowError("a bug in a pass");
+        schedule(WEB);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fatal.get() != null);
+        assertThat(fatal.getAndSet(null)).contains("the schedule loop died").contains("StackOverflowError");
+        assertThat(a.registered()).isFalse();
+        long after = heartbeats();
+        // no heartbeat once the verdict is in: two heartbeat intervals (TTL 3 s / 3) with none
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).until(() -> heartbeats() == after);
+        assertThat(log.toString()).contains("heartbeats stopped").contains("exiting 70");
+    }
+
+    @Test
+    void aPassStuckBeyondTheBoundStopsTheHeartbeatsAndEndsTheAgent() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Agent a = agentWith(new ControlPlane(agent.config().endpoints()), Duration.ofMillis(1_500), log);
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        systemd.startGate = gate;
+        try {
+            a.start();
+            await().atMost(Duration.ofSeconds(10)).until(a::registered);
+            schedule(WEB);
+            await().atMost(Duration.ofSeconds(10)).until(() -> fatal.get() != null);
+            assertThat(fatal.getAndSet(null)).contains("a reconcile pass has been running");
+            long after = heartbeats();
+            await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).until(() -> heartbeats() == after);
+        } finally {
+            gate.countDown();
+        }
+    }
+
+    @Test
+    void aQuietScheduleIsNotAStuckLoop() {
+        // long polls that end unchanged (2 s here) are signs of life: 3 s bound, 6 s of an unchanged schedule
+        Agent a = agentWith(new ControlPlane(agent.config().endpoints()), Duration.ofSeconds(3), new ByteArrayOutputStream());
+        a.start();
+        await().atMost(Duration.ofSeconds(10)).until(a::registered);
+        long before = heartbeats();
+        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8)).until(() -> fatal.get() == null);
+        assertThat(heartbeats()).isGreaterThan(before + 3);
+    }
+
+    @Test
+    void aScheduleOverTheLimitsKeepsTheUnitsAsTheyAreAndIsReadAgainLater() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Agent a = agentWith(new ControlPlane(agent.config().endpoints(), 64 * 1024, 3), Duration.ofMinutes(5), log);
+        a.start();
+        schedule(WEB);
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start web.service"));
+        systemd.drainCalls();
+
+        // 100 units: over the unit limit (and the byte limit once their values are long)
+        StringBuilder many = new StringBuilder("[");
+        for (int i = 0; i < 100; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"name\":\"u").append(i).append(".service\",\"hash\":\"x\",\"desiredState\":\"launched\",")
+                    .append("\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep ").append("1".repeat(1000)).append("\"}]}");
+        }
+        schedule(many.append("]").toString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.toString().contains("schedule refused: schedule over 65536 bytes"));
+        long heartbeats = heartbeats();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> systemd.calls.isEmpty());
+        assertThat(a.unitsDirectory().scan()).containsOnlyKeys("web.service");
+        assertThat(heartbeats()).as("still registered and heartbeating").isGreaterThan(heartbeats);
+        assertThat(log.toString().split("schedule refused", -1)).as("one line, not one per retry").hasSize(2);
+
+        // four small units: under the byte limit, over the unit limit
+        schedule(WEB.substring(0, WEB.length() - 1) + ",{\"name\":\"b.service\",\"desiredState\":\"loaded\",\"options\":[]},"
+                + "{\"name\":\"c.service\",\"desiredState\":\"loaded\",\"options\":[]},{\"name\":\"d.service\",\"desiredState\":\"loaded\",\"options\":[]}]");
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.toString().contains("schedule of 4 units, over the limit of 3"));
+
+        schedule(WEB.replace("web.service", "next.service"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start next.service"));
+        assertThat(fatal.get()).isNull();
+    }
+
     private JsonObject lastReport(String name) {
         JsonObject last = null;
         for (JsonObject b : stateBodies) {

@@ -28,6 +28,10 @@ final class FakeSystemd implements SystemdPort {
     final Set<String> failLink = new HashSet<>();
     final Set<String> failEnable = new HashSet<>();
     final Set<String> failDisable = new HashSet<>();
+    /** Thrown by LinkUnitFiles when set: something that is not an exception (a bug, an OutOfMemoryError). */
+    volatile Error linkError;
+    /** When set, StartUnit waits for it: a systemd that never answers. */
+    volatile java.util.concurrent.CountDownLatch startGate;
     /** Linked units this systemd does not find until a daemon-reload (as systemd before 246). */
     final Set<String> needReloadToFind = new HashSet<>();
     private Consumer<UnitState> listener = s -> { };
@@ -35,6 +39,9 @@ final class FakeSystemd implements SystemdPort {
     @Override
     public synchronized void linkUnitFiles(List<Path> files) {
         calls.add("link " + names(files));
+        if (linkError != null) {
+            throw linkError;
+        }
         refuseIfAny("link", names(files), failLink);
         files.forEach(f -> linked.add(f.getFileName().toString()));
     }
@@ -63,7 +70,19 @@ final class FakeSystemd implements SystemdPort {
     }
 
     @Override
-    public synchronized CompletableFuture<String> startUnit(String name) {
+    public CompletableFuture<String> startUnit(String name) {
+        java.util.concurrent.CountDownLatch gate = startGate;
+        if (gate != null) {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return start(name);
+    }
+
+    private synchronized CompletableFuture<String> start(String name) {
         calls.add("start " + name);
         if (needReloadToFind.contains(name)) {
             throw new SystemdException("org.freedesktop.systemd1.NoSuchUnit: Unit " + name + " not found.", null);
