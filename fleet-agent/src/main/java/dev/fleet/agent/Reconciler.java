@@ -167,6 +167,7 @@ public final class Reconciler {
             run(tasks, failures, millis);
             settle(tasks, desired, now);
         }
+        pollUnitsWithoutSignals();
         if (!passBroken) {
             // Units found on disk that needed nothing now match what is desired: cache it.
             Set<String> touched = tasks.stream().map(Task::unitName).filter(n -> n != null).collect(Collectors.toSet());
@@ -180,6 +181,21 @@ public final class Reconciler {
             }
         }
         return new Pass(tasks, List.copyOf(failures), millis);
+    }
+
+    /**
+     * Units whose changes systemd's signals cannot bring (a name too long for the D-Bus library's object paths) get their
+     * state read at every pass instead: the periodic pass makes that every 5 s.
+     */
+    private void pollUnitsWithoutSignals() {
+        List<String> deaf = current.keySet().stream().filter(n -> !systemd.signalsFor(n)).toList();
+        if (!deaf.isEmpty()) {
+            try {
+                systemd.states(deaf).values().forEach(publisher::onSystemd);
+            } catch (RuntimeException e) {
+                log.debug("reading the states of " + deaf.size() + " unit(s) without signals failed: " + e.getMessage());
+            }
+        }
     }
 
     /** The units set aside now, with why and when they are retried. */
@@ -297,8 +313,9 @@ public final class Reconciler {
             stops.put(t.unitName(), stopQuietly(t.unitName()));
         }
         List<String> stopped = new ArrayList<>();
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos(); // one wait for the batch: N hung stops take 90 s, not N × 90
         stops.forEach((name, f) -> {
-            String result = await(f, STOP_TIMEOUT);
+            String result = await(f, deadline);
             if ("done".equals(result) || "not-loaded".equals(result)) {
                 stopped.add(name);
             } else {
@@ -408,10 +425,10 @@ public final class Reconciler {
                 return;
             }
         }
-        // Newly linked units send no signal until they change: read their state once.
+        // Newly linked units send no signal until they change: read their state once (the others' come by signal).
         Set<String> names = current.keySet();
         if (!names.isEmpty()) {
-            systemd.states(names).values().forEach(publisher::onSystemd);
+            systemd.states(names).values().forEach(publisher::onSystemdRead);
         }
     }
 
@@ -424,8 +441,9 @@ public final class Reconciler {
             publisher.setLaunched(t.unitName(), false);
             stops.put(t.unitName(), stopQuietly(t.unitName()));
         }
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos(); // one wait for the batch: N hung stops take 90 s, not N × 90
         stops.forEach((name, f) -> {
-            String result = await(f, STOP_TIMEOUT);
+            String result = await(f, deadline);
             if ("done".equals(result) || "not-loaded".equals(result)) {
                 CurrentUnit c = current.get(name);
                 current.put(name, CurrentUnit.cached(name, c.hash(), DesiredState.LOADED));
@@ -507,11 +525,11 @@ public final class Reconciler {
         return m.contains("NoSuchUnit") || m.contains("not loaded") || m.contains("not found");
     }
 
-    private static String await(CompletableFuture<String> f, Duration timeout) {
+    private static String await(CompletableFuture<String> f, long deadline) {
         try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            return "timeout after " + timeout.toSeconds() + " s";
+            return "timeout after " + STOP_TIMEOUT.toSeconds() + " s";
         } catch (java.util.concurrent.ExecutionException e) {
             return "error: " + e.getCause().getMessage();
         } catch (InterruptedException e) {

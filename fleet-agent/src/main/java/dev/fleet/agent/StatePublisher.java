@@ -33,8 +33,16 @@ public final class StatePublisher implements AutoCloseable {
         }
     }
 
-    /** What a unit the agent could not load or start reports instead of systemd's state (systemd's own LoadState "error"). */
+    /**
+     * The LoadState a unit the agent set aside reports when systemd has no verdict of its own on it (systemd's own word
+     * for a unit it could not load); a verdict systemd has (masked, bad-setting, error) is reported as it is.
+     */
     static final String FAILED_LOAD_STATE = "error";
+
+    private static String failedLoadState(UnitState systemd) {
+        String l = systemd == null ? "" : systemd.loadState();
+        return l.isEmpty() || l.equals("loaded") || l.equals("not-found") || l.equals("stub") ? FAILED_LOAD_STATE : l;
+    }
 
     private final Sink sink;
     private final Duration republish;
@@ -97,8 +105,9 @@ public final class StatePublisher implements AutoCloseable {
     }
 
     /**
-     * The agent set the unit aside ({@code result}: a word such as {@code fleet-link-failed}): it is reported as
-     * LoadState "error", ActiveState/SubState "failed" until {@link #clearFailure}, whatever systemd says meanwhile.
+     * The agent set the unit aside ({@code result}: a word such as {@code fleet-link-failed}): it is reported with
+     * ActiveState/SubState "failed" and that result until {@link #clearFailure}, whatever systemd says meanwhile, and
+     * systemd's LoadState if it is a verdict (masked, bad-setting), else "error".
      * Tracks the unit if it is not tracked yet (its file may not be there).
      */
     public synchronized void setFailure(String name, String hash, String result) {
@@ -135,8 +144,18 @@ public final class StatePublisher implements AutoCloseable {
             return;
         }
         tracked.put(s.name(), new Tracked(t.hash, t.launched, t.launch, s, t.failure));
-        if (t.failure == null) {
-            markDirty(s.name());
+        markDirty(s.name());
+    }
+
+    /**
+     * A state read from systemd (not a signal): taken only for a unit with no state yet. A read snapshot may be older
+     * than a signal that arrived while it was on its way (a unit started by the previous pass going active), and no
+     * later signal would correct it.
+     */
+    public synchronized void onSystemdRead(UnitState s) {
+        Tracked t = tracked.get(s.name());
+        if (t != null && t.systemd == null) {
+            onSystemd(s);
         }
     }
 
@@ -188,7 +207,7 @@ public final class StatePublisher implements AutoCloseable {
                 for (String name : dirty) {
                     Tracked t = tracked.get(name);
                     if (t != null && t.failure != null) {
-                        states.add(new dev.fleet.schema.UnitState(name, null, t.hash, FAILED_LOAD_STATE, "failed", "failed", t.launched,
+                        states.add(new dev.fleet.schema.UnitState(name, null, t.hash, failedLoadState(t.systemd), "failed", "failed", t.launched,
                                 t.failure, "", t.launch));
                     } else if (t != null && t.systemd != null) {
                         UnitState s = t.systemd;

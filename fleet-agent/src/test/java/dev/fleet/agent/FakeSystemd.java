@@ -32,9 +32,18 @@ final class FakeSystemd implements SystemdPort {
     volatile Error linkError;
     /** When set, StartUnit waits for it: a systemd that never answers. */
     volatile java.util.concurrent.CountDownLatch startGate;
+    /** What ListUnitsByNames answers instead of the truth: a snapshot older than the signals already sent. */
+    final Map<String, UnitState> staleReads = new TreeMap<>();
     /** Linked units this systemd does not find until a daemon-reload (as systemd before 246). */
     final Set<String> needReloadToFind = new HashSet<>();
+    /** Units whose changes this systemd never signals (as the D-Bus adapter for names with too long object paths). */
+    final Set<String> noSignals = new HashSet<>();
     private Consumer<UnitState> listener = s -> { };
+
+    @Override
+    public boolean signalsFor(String name) {
+        return !noSignals.contains(name);
+    }
 
     @Override
     public synchronized void linkUnitFiles(List<Path> files) {
@@ -116,7 +125,7 @@ final class FakeSystemd implements SystemdPort {
     public synchronized Map<String, UnitState> states(Collection<String> names) {
         Map<String, UnitState> out = new TreeMap<>();
         for (String n : names) {
-            out.put(n, units.getOrDefault(n, state(n, "not-found", "inactive", "dead")));
+            out.put(n, staleReads.getOrDefault(n, units.getOrDefault(n, state(n, "not-found", "inactive", "dead"))));
         }
         return out;
     }
@@ -162,7 +171,9 @@ final class FakeSystemd implements SystemdPort {
 
     private void set(UnitState s) {
         units.put(s.name(), s);
-        listener.accept(s);
+        if (!noSignals.contains(s.name())) {
+            listener.accept(s);
+        }
     }
 
     private static UnitState state(String n, String load, String active, String sub) {

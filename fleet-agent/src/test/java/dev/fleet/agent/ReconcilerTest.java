@@ -247,6 +247,49 @@ class ReconcilerTest {
     }
 
     @Test
+    void aUnitSystemdHasAVerdictOnIsReportedFailedWithIt() {
+        publisher.start();
+        systemd.units.put("m.service", new dev.fleet.agent.systemd.SystemdPort.UnitState("m.service", "masked", "inactive", "dead", "", ""));
+        systemd.refuseStart.add("m.service");
+        Reconciler.Pass p = reconciler.reconcile(desired(DesiredUnit.of("m.service", DesiredState.LAUNCHED, file("/bin/x")),
+                DesiredUnit.of("ok.service", DesiredState.LAUNCHED, file("/bin/y"))));
+        assertThat(p.failures()).singleElement().asString().startsWith("start m.service: ");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> lastState("m.service") != null
+                && "failed".equals(lastState("m.service").activeState()));
+        assertThat(lastState("m.service").loadState()).isEqualTo("masked");
+        assertThat(lastState("m.service").result()).isEqualTo("fleet-start-refused");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> lastState("ok.service") != null
+                && "active".equals(lastState("ok.service").activeState()));
+    }
+
+    @Test
+    void aStateReadAfterAReloadNeverOverwritesANewerSignal() {
+        reconciler.reconcile(desired(DesiredUnit.of("a.service", DesiredState.LAUNCHED, file("/bin/x"))));
+        assertThat(publisher.systemdState("a.service").activeState()).isEqualTo("active");
+        // the next pass links b and reads every unit's state; a's read left systemd before a's "active" signal
+        systemd.staleReads.put("a.service", new dev.fleet.agent.systemd.SystemdPort.UnitState("a.service", "loaded", "inactive", "dead", "", ""));
+        UnitFile withInstall = UnitFile.parse("[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n");
+        reconciler.reconcile(desired(DesiredUnit.of("a.service", DesiredState.LAUNCHED, file("/bin/x")),
+                DesiredUnit.of("b.service", DesiredState.LOADED, withInstall)));
+        assertThat(systemd.drainCalls()).contains("reload");
+        assertThat(publisher.systemdState("a.service").activeState()).isEqualTo("active");
+        assertThat(publisher.systemdState("b.service").loadState()).as("a new unit's state is still read").isEqualTo("loaded");
+    }
+
+    @Test
+    void aUnitWhoseChangesSystemdCannotSignalIsPolledAtEveryPass() {
+        String longName = "l".repeat(247) + ".service";
+        systemd.noSignals.add(longName);
+        DesiredSet d = desired(DesiredUnit.of(longName, DesiredState.LAUNCHED, file("/bin/x")));
+        reconciler.reconcile(d);
+        assertThat(publisher.systemdState(longName).activeState()).as("read after its start, not signalled").isEqualTo("active");
+        // it stops on its own (no signal): the next periodic pass reads it
+        systemd.units.put(longName, new dev.fleet.agent.systemd.SystemdPort.UnitState(longName, "loaded", "failed", "failed", "", ""));
+        assertThat(reconciler.reconcile(d).tasks()).isEmpty();
+        assertThat(publisher.systemdState(longName).activeState()).isEqualTo("failed");
+    }
+
+    @Test
     void aBatchEnableThatFailsIsRetriedOneUnitAtATime() {
         UnitFile withInstall = UnitFile.parse("[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n");
         systemd.failEnable.add("y.service");

@@ -59,6 +59,10 @@ class AgentHostileInputIT {
         names.add("tmpl@with:colon_and.dots.service");
         names.add("i@" + "x".repeat(UnitName.MAX_LENGTH - "i@".length() - ".service".length()) + ".service");
         names.add("edge-x_y:z.target");         // another type that a file can define
+        // systemd escapes each '-' as "_2d" in the unit's D-Bus object path, and dbus-java carries no path over 255
+        // characters: this one's changes come by signal, the next one's (and the 255-character ones') by polling
+        names.add("e-".repeat(50) + ".service");
+        names.add("f-".repeat(70) + ".service");
         for (String n : names) {
             assertThat(UnitName.validationError(n)).as(n).isEmpty();
         }
@@ -96,6 +100,28 @@ class AgentHostileInputIT {
         });
         names.removeAll(refused.keySet());
         assertThat(names).hasSizeGreaterThan(10);
+        try {
+            allActive(api, m, names);
+        } catch (AssertionError | RuntimeException e) {
+            // what the agent saw, for the report: its dump (SIGUSR1, on its stdout) and its log
+            m.exec("systemctl", "kill", "-s", "USR1", "--kill-whom=main", "fleet-agent");
+            for (String n : names) {
+                List<UnitState> st = api.states(null, n);
+                System.out.println("[AgentHostileInputIT] API state of " + n + ": " + st);
+            }
+            System.out.println("[AgentHostileInputIT] agent's log:\n" + m.exec("journalctl", "-u", "fleet-agent", "--no-pager",
+                    "-o", "cat", "-n", "200").output());
+            throw e;
+        } finally {
+            for (String n : names) {
+                api.destroy(n);
+            }
+        }
+        await().atMost(WAIT).until(() -> names.stream().noneMatch(n -> fileLoaded(m, n)));
+        await().atMost(WAIT).until(() -> showAll(m, names).values().stream().allMatch(p -> "inactive".equals(p.get("ActiveState"))));
+    }
+
+    private static void allActive(FleetClient api, SystemdMachine m, List<String> names) {
         await().atMost(WAIT).untilAsserted(() -> {
             Map<String, Map<String, String>> shown = showAll(m, names);
             Map<String, String> notActive = new TreeMap<>();
@@ -116,11 +142,6 @@ class AgentHostileInputIT {
                 assertThat(s.get(0).activeState()).as(n).isEqualTo("active");
             }
         });
-        for (String n : names) {
-            assertThat(api.destroy(n)).as(n).isTrue();
-        }
-        await().atMost(WAIT).until(() -> names.stream().noneMatch(n -> fileLoaded(m, n)));
-        await().atMost(WAIT).until(() -> showAll(m, names).values().stream().allMatch(p -> "inactive".equals(p.get("ActiveState"))));
     }
 
     @Test
@@ -142,8 +163,16 @@ class AgentHostileInputIT {
                 List<UnitState> s = api.states(null, bad);
                 assertThat(s).as("the masked unit's state in the API").hasSize(1);
                 assertThat(s.get(0).activeState()).isEqualTo("failed");
+                assertThat(s.get(0).result()).startsWith("fleet-");
             });
+            UnitState reported = api.states(null, bad).get(0);
+            System.out.println("[AgentHostileInputIT] the masked unit in the API: " + reported.loadState() + "/"
+                    + reported.activeState() + "/" + reported.subState() + " result " + reported.result());
             assertThat(activeState(m, bad)).isNotEqualTo("active");
+            String journal = m.exec("journalctl", "-u", "fleet-agent", "--no-pager", "-o", "cat").output();
+            List<String> setAside = journal.lines().filter(l -> l.contains("set aside " + bad)).toList();
+            setAside.forEach(l -> System.out.println("[AgentHostileInputIT] agent: " + l));
+            assertThat(setAside).as("the agent's log").isNotEmpty();
 
             // the other units keep moving while the bad one fails on every retry
             api.setDesiredState("good-1.service", "loaded");
@@ -154,7 +183,12 @@ class AgentHostileInputIT {
 
             MachineView.check(m.exec("systemctl", "unmask", bad));
             // retried with back-off (at most 30 s apart), no new schedule needed
+            long unmasked = System.nanoTime();
             await().atMost(WAIT).until(() -> activeState(m, bad).equals("active"));
+            System.out.println("[AgentHostileInputIT] active " + (System.nanoTime() - unmasked) / 1_000_000 + " ms after the unmask");
+            assertThat(m.exec("journalctl", "-u", "fleet-agent", "--no-pager", "-o", "cat").output()
+                    .lines().filter(l -> l.contains("set aside " + bad)).count())
+                    .as("logged once per reason, not once per retry").isLessThanOrEqualTo(2);
             await().atMost(WAIT).untilAsserted(() -> {
                 List<UnitState> s = api.states(null, bad);
                 assertThat(s).hasSize(1);
@@ -163,9 +197,10 @@ class AgentHostileInputIT {
         } finally {
             m.exec("systemctl", "unmask", bad);
         }
-        for (String n : List.of("good-1.service", "good-2.service", "good-3.service", bad)) {
+        List<String> mine = List.of("good-1.service", "good-2.service", "good-3.service", bad);
+        for (String n : mine) {
             assertThat(api.destroy(n)).as(n).isTrue();
         }
-        await().atMost(WAIT).until(() -> MachineView.unitFiles(m).isEmpty());
+        await().atMost(WAIT).until(() -> mine.stream().noneMatch(n -> fileLoaded(m, n)));
     }
 }
