@@ -203,4 +203,35 @@ class AgentHostileInputIT {
         }
         await().atMost(WAIT).until(() -> mine.stream().noneMatch(n -> fileLoaded(m, n)));
     }
+
+    @Test
+    @Order(3)
+    void typesTheApiAcceptsButNoFileCanStartLeaveTheOtherUnitsAlone() {
+        DevCluster c = FLEET.cluster();
+        FleetClient api = c.client();
+        SystemdMachine m = c.machines().get(0);
+        // a scope is only ever made by a running process (transient), a device only by udev: no unit file starts them
+        List<String> cannot = List.of("edge.scope", "edge.device");
+        for (String n : cannot) {
+            assertThat(api.putUnit(Unit.put(n, List.of(UnitOptions.unit("Description", "cannot start")), "launched"))).as(n).isEqualTo(201);
+        }
+        assertThat(api.putUnit(Unit.put("after-them.service", body("after-them.service"), "launched"))).isEqualTo(201);
+        await().atMost(WAIT).until(() -> activeState(m, "after-them.service").equals("active"));
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (String n : cannot) {
+                List<UnitState> s = api.states(null, n);
+                assertThat(s).as("API state of %s", n).hasSize(1);
+                assertThat(s.get(0).activeState()).as(n).isNotEqualTo("active");
+            }
+        });
+        for (String n : cannot) {
+            UnitState s = api.states(null, n).get(0);
+            System.out.println("[AgentHostileInputIT] " + n + " in the API: " + s.loadState() + "/" + s.activeState() + "/"
+                    + s.subState() + " result " + s.result() + "; in systemd: " + showAll(m, List.of(n)).get(n));
+        }
+        for (String n : List.of("edge.scope", "edge.device", "after-them.service")) {
+            assertThat(api.destroy(n)).as(n).isTrue();
+        }
+        await().atMost(WAIT).until(() -> !fileLoaded(m, "after-them.service") && cannot.stream().noneMatch(n -> fileLoaded(m, n)));
+    }
 }
