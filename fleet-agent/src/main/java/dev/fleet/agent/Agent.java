@@ -128,7 +128,7 @@ public final class Agent implements AutoCloseable {
         systemd.subscribe(publisher::onSystemd);
         reconciler.adopt();
         publisher.start();
-        presenceThread = daemon(this::presenceLoop, "fleet-agent-presence");
+        presenceThread = daemon(this::presence, "fleet-agent-presence");
         watchThread = daemon(this::watchLoop, "fleet-agent-schedule");
         watchThread.start(); // first: the presence loop heartbeats only while this one is alive
         presenceThread.start();
@@ -148,6 +148,17 @@ public final class Agent implements AutoCloseable {
         log.setDebug(next.verbosity() > 0);
         log.info("configuration re-read: metadata " + next.metadata() + ", ttl " + next.ttl().toSeconds() + "s, endpoints " + next.endpoints());
         wakePresence();
+    }
+
+    /** The presence loop; if it dies, nothing would keep the registration alive while the units run on: exit too. */
+    private void presence() {
+        try {
+            presenceLoop();
+        } catch (Throwable t) {
+            if (running) {
+                loopDead("the presence loop died: " + t);
+            }
+        }
     }
 
     private void presenceLoop() {

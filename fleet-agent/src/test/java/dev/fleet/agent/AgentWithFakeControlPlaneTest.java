@@ -265,6 +265,25 @@ class AgentWithFakeControlPlaneTest {
     }
 
     @Test
+    void aPresenceLoopThatDiesEndsTheAgentToo() {
+        // an Error on the presence thread, where it logs its registration
+        PrintStream failing = new PrintStream(new ByteArrayOutputStream(), true) {
+            @Override
+            public void println(String x) {
+                if (x.contains("registered as")) {
+                    throw new AssertionError("a bug on the presence thread");
+                }
+            }
+        };
+        agent.close();
+        agent = new Agent(M, agent.config(), systemd, new ControlPlane(agent.config().endpoints()), new Log(failing, false));
+        agent.loopHealth(Duration.ofMinutes(5), fatal::set);
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fatal.get() != null);
+        assertThat(fatal.getAndSet(null)).contains("the presence loop died").contains("a bug on the presence thread");
+    }
+
+    @Test
     void aPassStuckBeyondTheBoundStopsTheHeartbeatsAndEndsTheAgent() {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Agent a = agentWith(new ControlPlane(agent.config().endpoints()), Duration.ofMillis(1_500), log);
