@@ -59,7 +59,7 @@ public final class Agent implements AutoCloseable {
     private final Object presenceWake = new Object();
     private Thread presenceThread;
     private Thread watchThread;
-    private volatile LoopHealth health = new LoopHealth(LoopHealth.DEFAULT_BOUND, System::nanoTime);
+    private volatile LoopHealth health = new LoopHealth(LoopHealth.configuredBound(), System::nanoTime);
     /** What a dead or stuck loop ends in, after the heartbeats stopped: the process exits (tests observe it instead). */
     private volatile java.util.function.Consumer<String> onFatal = why -> Runtime.getRuntime().halt(EXIT_LOOP_DEAD);
     private volatile String lastTooLarge;

@@ -17,6 +17,11 @@ final class LoopHealth {
      */
     static final Duration DEFAULT_BOUND = Duration.ofMinutes(5);
 
+    /** {@code -Dfleet.agent.loopBoundSeconds} (at least 1), else {@link #DEFAULT_BOUND}. */
+    static Duration configuredBound() {
+        return Duration.ofSeconds(Math.max(1, Long.getLong("fleet.agent.loopBoundSeconds", DEFAULT_BOUND.toSeconds())));
+    }
+
     private final Duration bound;
     private final LongSupplier clock;
     private volatile long lastBeat;

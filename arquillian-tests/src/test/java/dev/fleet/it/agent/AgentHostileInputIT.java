@@ -234,4 +234,59 @@ class AgentHostileInputIT {
         }
         await().atMost(WAIT).until(() -> !fileLoaded(m, "after-them.service") && cannot.stream().noneMatch(n -> fileLoaded(m, n)));
     }
+
+    @Test
+    @Order(4)
+    void anAgentWhosePassIsStuckStopsHeartbeatingExitsAndIsRestartedBySystemd() throws Exception {
+        DevCluster c = FLEET.cluster();
+        FleetClient api = c.client();
+        SystemdMachine m = c.machines().get(0);
+        // a loop bound of 15 s instead of 5 min (the JVM options of bin/fleet-agent, plus the knob)
+        java.nio.file.Path dropIn = m.rootPath().resolve("etc/systemd/system/fleet-agent.service.d/loop-bound.conf");
+        java.nio.file.Files.createDirectories(dropIn.getParent());
+        java.nio.file.Files.writeString(dropIn, "[Service]\nEnvironment=\"JAVA_OPTS=-Xms8m -Xmx20m -XX:+UseSerialGC "
+                + "-XX:TieredStopAtLevel=1 -Xss256k -Dfleet.agent.loopBoundSeconds=15\"\n");
+        MachineView.check(m.exec("systemctl", "daemon-reload"));
+        MachineView.check(m.exec("systemctl", "restart", "fleet-agent"));
+        await().atMost(WAIT).until(() -> api.machines().size() == 1);
+        String slow = "slow-stop.service";
+        try {
+            assertThat(api.putUnit(Unit.put("steady.service", body("steady.service"), "launched"))).isEqualTo(201);
+            List<UnitOption> slowStop = List.of(UnitOptions.service("ExecStart", "/bin/sleep 100000"),
+                    UnitOptions.service("ExecStop", "/bin/sleep 600"), UnitOptions.service("TimeoutStopSec", "infinity"));
+            assertThat(api.putUnit(Unit.put(slow, slowStop, "launched"))).isEqualTo(201);
+            await().atMost(WAIT).until(() -> activeState(m, "steady.service").equals("active") && activeState(m, slow).equals("active"));
+            String steadyRun = MachineView.show(m, "steady.service").get("InvocationID");
+            String pid = m.exec("systemctl", "show", "-p", "MainPID", "--value", "fleet-agent").output().strip();
+
+            api.setDesiredState(slow, "loaded"); // its StopUnit job runs ExecStop for 10 minutes: the agent's pass hangs
+            await().atMost(WAIT).until(() -> m.exec("journalctl", "-u", "fleet-agent", "--no-pager", "-o", "cat").output()
+                    .contains("exiting 70 for systemd to restart the agent"));
+            String journal = m.exec("journalctl", "-u", "fleet-agent", "--no-pager", "-o", "cat").output();
+            journal.lines().filter(l -> l.contains("exiting 70") || l.contains("Main process exited"))
+                    .forEach(l -> System.out.println("[AgentHostileInputIT] " + l));
+            assertThat(journal).contains("a reconcile pass has been running for");
+            await().atMost(WAIT).until(() -> {
+                String now = m.exec("systemctl", "show", "-p", "MainPID", "--value", "fleet-agent").output().strip();
+                return !now.equals(pid) && !now.equals("0") && activeState(m, "fleet-agent.service").equals("active");
+            });
+            assertThat(Integer.parseInt(m.exec("systemctl", "show", "-p", "NRestarts", "--value", "fleet-agent").output().strip()))
+                    .isGreaterThanOrEqualTo(1);
+            // the stop job ends (its ExecStop killed); the restarted agent goes on with the schedule
+            m.exec("systemctl", "kill", "--signal=SIGKILL", slow);
+            await().atMost(WAIT).until(() -> api.machines().size() == 1);
+            assertThat(api.putUnit(Unit.put("after-restart.service", body("after-restart.service"), "launched"))).isEqualTo(201);
+            await().atMost(WAIT).until(() -> activeState(m, "after-restart.service").equals("active"));
+            await().atMost(WAIT).until(() -> activeState(m, "steady.service").equals("active"));
+            System.out.println("[AgentHostileInputIT] steady.service across the agent's restart: "
+                    + (steadyRun.equals(MachineView.show(m, "steady.service").get("InvocationID")) ? "same run" : "restarted"));
+        } finally {
+            m.exec("systemctl", "kill", "--signal=SIGKILL", slow);
+            java.nio.file.Files.deleteIfExists(dropIn);
+        }
+        for (String n : List.of("steady.service", slow, "after-restart.service")) {
+            api.destroy(n);
+        }
+        await().atMost(WAIT).until(() -> MachineView.unitFiles(m).isEmpty());
+    }
 }
