@@ -29,8 +29,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The agent survives its input on a real systemd machine: every unit name at the edges of the one name rule the API
- * accepts is written, linked and started; and a unit whose D-Bus calls fail (masked inside the machine) is reported
- * failed while the other units still start and stop, and starts by itself once it is unmasked.
+ * accepts is written, linked and started (and its state reaches the API, also for names whose D-Bus path is too long
+ * for signals); a unit whose D-Bus calls fail (masked inside the machine) is reported failed while the other units
+ * still start and stop, and starts by itself once it is unmasked; types no unit file can start (.scope, .device) leave
+ * the others alone; and a pass that hangs ends the agent (exit 70), which systemd restarts.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentHostileInputIT {
