@@ -29,6 +29,8 @@ public final class Agent implements AutoCloseable {
     static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
     /** How long a schedule that takes units away waits before it is read again to confirm it. */
     static final Duration CONFIRM_DELAY = Duration.ofMillis(200);
+    /** The exit status of an agent whose schedule loop died or got stuck (EX_SOFTWARE): systemd's Restart=on-failure restarts it. */
+    static final int EXIT_LOOP_DEAD = 70;
 
     /**
      * The back-off cap: TTL/3 within 1..60 s (fleet capped at 60 s). The store's TTLs run on replicated time, which
@@ -57,6 +59,10 @@ public final class Agent implements AutoCloseable {
     private final Object presenceWake = new Object();
     private Thread presenceThread;
     private Thread watchThread;
+    private volatile LoopHealth health = new LoopHealth(LoopHealth.configuredBound(), System::nanoTime);
+    /** What a dead or stuck loop ends in, after the heartbeats stopped: the process exits (tests observe it instead). */
+    private volatile java.util.function.Consumer<String> onFatal = why -> Runtime.getRuntime().halt(EXIT_LOOP_DEAD);
+    private volatile String lastTooLarge;
 
     public Agent(String machineId, AgentConfig config, SystemdPort systemd, ControlPlane controlPlane, Log log) {
         this.machineId = machineId;
@@ -111,15 +117,21 @@ public final class Agent implements AutoCloseable {
         return registered;
     }
 
+    /** For tests, before {@link #start}: how long the loop may show no sign of life, and what happens then instead of exiting. */
+    void loopHealth(Duration bound, java.util.function.Consumer<String> fatal) {
+        this.health = new LoopHealth(bound, System::nanoTime);
+        this.onFatal = fatal;
+    }
+
     /** Subscribes to systemd, adopts the units already on disk, and starts presence, watch and periodic passes. */
     public void start() {
         systemd.subscribe(publisher::onSystemd);
         reconciler.adopt();
         publisher.start();
-        presenceThread = daemon(this::presenceLoop, "fleet-agent-presence");
+        presenceThread = daemon(this::presence, "fleet-agent-presence");
         watchThread = daemon(this::watchLoop, "fleet-agent-schedule");
+        watchThread.start(); // first: the presence loop heartbeats only while this one is alive
         presenceThread.start();
-        watchThread.start();
         long period = PERIODIC_PASS.toMillis();
         timer.scheduleWithFixedDelay(this::periodicPass, period, period, TimeUnit.MILLISECONDS);
         log.info("fleet-agent " + FleetVersion.VERSION + " machine " + machineId + " (ttl " + config.ttl().toSeconds()
@@ -138,11 +150,30 @@ public final class Agent implements AutoCloseable {
         wakePresence();
     }
 
+    /** The presence loop; if it dies, nothing would keep the registration alive while the units run on: exit too. */
+    private void presence() {
+        try {
+            presenceLoop();
+        } catch (Throwable t) {
+            if (running) {
+                loopDead("the presence loop died: " + t);
+            }
+        }
+    }
+
     private void presenceLoop() {
         int failures = 0;
         while (running) {
             AgentConfig c = config;
             Duration next = c.heartbeatInterval();
+            // no heartbeat for a machine whose schedule nobody acts on
+            java.util.Optional<String> dead = health.problem(watchThread.isAlive());
+            if (dead.isPresent()) {
+                if (running) { // read after the verdict: a shutdown ends the loop only after it cleared running
+                    loopDead(dead.get());
+                }
+                return;
+            }
             try {
                 int status = controlPlane.register(new dev.fleet.schema.Presence(machineId, c.publicIp(), c.metadata(),
                         FleetVersion.VERSION, session, Math.max(1, c.ttl().toSeconds()), c.agentPort()));
@@ -176,6 +207,20 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * The schedule loop died or is stuck: heartbeats stop here, and the process exits non-zero. The registration is
+     * left to expire rather than deleted: systemd restarts the agent within seconds, and the new process takes the
+     * session over (its units stay where they run); if it does not come back, the TTL moves the units.
+     */
+    private void loopDead(String why) {
+        running = false;
+        registered = false;
+        log.info("fleet-agent: " + why + ": heartbeats stopped (the registration expires within " + config.ttl().toSeconds()
+                + " s); exiting " + EXIT_LOOP_DEAD + " for systemd to restart the agent");
+        timer.shutdownNow();
+        onFatal.accept(why);
+    }
+
     private void sessionLost() {
         if (registered) {
             log.info("the control plane no longer knows this session: registering again");
@@ -205,12 +250,35 @@ public final class Agent implements AutoCloseable {
     }
 
     private void watchLoop() {
+        try {
+            watch();
+            if (running) {
+                health.died("the schedule loop", null);
+            }
+        } catch (Throwable t) {
+            health.died("the schedule loop", t);
+            log.info("the schedule loop died: " + t);
+        } finally {
+            wakePresence();
+        }
+    }
+
+    private void watch() {
         long index = -1;
         int failures = 0;
         while (running) {
+            health.beat();
             try {
-                Schedule s = controlPlane.schedule(machineId, index);
+                Schedule s;
+                try {
+                    s = controlPlane.schedule(machineId, index);
+                } catch (OutOfMemoryError e) {
+                    // what was read is garbage now: the agent goes on with the units it has
+                    throw new ControlPlane.ScheduleTooLarge("the schedule did not fit in the heap (" + e.getMessage() + ")");
+                }
+                health.beat();
                 failures = 0;
+                lastTooLarge = null;
                 if (!running) {
                     return;
                 }
@@ -233,7 +301,12 @@ public final class Agent implements AutoCloseable {
                 }
             } catch (Exception e) {
                 failures++;
-                if (failures == 1 || failures % 10 == 0) {
+                if (e instanceof ControlPlane.ScheduleTooLarge) {
+                    if (!e.getMessage().equals(lastTooLarge)) { // one line per new verdict, not one per retry
+                        log.info("schedule refused: " + e.getMessage() + "; units keep running as they are, read again later");
+                    }
+                    lastTooLarge = e.getMessage();
+                } else if (failures == 1 || failures % 10 == 0) {
                     log.info("schedule watch failed (" + e.getMessage() + "); units keep running as they are");
                 }
                 long backoff = Math.min(backoffCap().toMillis(), 500L << Math.min(16, failures - 1));
@@ -259,13 +332,20 @@ public final class Agent implements AutoCloseable {
     }
 
     private void periodicPass() {
-        DesiredSet d = lastDesired;
-        if (d != null && running) {
-            pass(d, "periodic");
+        try {
+            DesiredSet d = lastDesired;
+            if (d != null && running) {
+                pass(d, "periodic");
+            }
+        } catch (Throwable t) {
+            // a scheduled task that throws is never run again: the loop is dead
+            health.died("the periodic pass", t);
+            wakePresence();
         }
     }
 
     private void pass(DesiredSet desired, String why) {
+        health.passStarted();
         try {
             Reconciler.Pass p = reconciler.reconcile(desired);
             if (!p.tasks().isEmpty() || !p.succeeded()) {
@@ -278,12 +358,16 @@ public final class Agent implements AutoCloseable {
                     log.info(line);
                 }
             }
-            lastFailures = p.failures();
+            if (!p.tasks().isEmpty()) {
+                lastFailures = p.failures(); // passes with nothing to do (a unit waiting out its back-off) change nothing
+            }
             if (!desired.skipped().isEmpty()) {
                 log.debug("global units not run here: " + desired.skipped());
             }
         } catch (RuntimeException e) {
             log.info("reconcile (" + why + ") failed: " + e);
+        } finally {
+            health.passEnded();
         }
     }
 

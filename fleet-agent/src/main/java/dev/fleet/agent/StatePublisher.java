@@ -26,7 +26,22 @@ public final class StatePublisher implements AutoCloseable {
         boolean send(List<dev.fleet.schema.UnitState> states, List<String> removed) throws Exception;
     }
 
-    private record Tracked(String hash, boolean launched, long launch, UnitState systemd) {
+    /** {@code failure}: why the agent set the unit aside (a word for the report's result), or null: systemd's state is reported. */
+    private record Tracked(String hash, boolean launched, long launch, UnitState systemd, String failure) {
+        Tracked(String hash, boolean launched, long launch, UnitState systemd) {
+            this(hash, launched, launch, systemd, null);
+        }
+    }
+
+    /**
+     * The LoadState a unit the agent set aside reports when systemd has no verdict of its own on it (systemd's own word
+     * for a unit it could not load); a verdict systemd has (masked, bad-setting, error) is reported as it is.
+     */
+    static final String FAILED_LOAD_STATE = "error";
+
+    private static String failedLoadState(UnitState systemd) {
+        String l = systemd == null ? "" : systemd.loadState();
+        return l.isEmpty() || l.equals("loaded") || l.equals("not-found") || l.equals("stub") ? FAILED_LOAD_STATE : l;
     }
 
     private final Sink sink;
@@ -59,7 +74,8 @@ public final class StatePublisher implements AutoCloseable {
     public synchronized void track(String name, String hash) {
         Tracked t = tracked.get(name);
         boolean same = t != null && t.hash.equals(hash);
-        tracked.put(name, new Tracked(hash, same && t.launched, same ? t.launch : 0, t == null ? null : t.systemd));
+        tracked.put(name, new Tracked(hash, same && t.launched, same ? t.launch : 0, t == null ? null : t.systemd,
+                same ? t.failure : null));
         removed.remove(name);
         markDirty(name);
     }
@@ -83,9 +99,42 @@ public final class StatePublisher implements AutoCloseable {
     public synchronized void setLaunched(String name, boolean launched, long launch) {
         Tracked t = tracked.get(name);
         if (t != null && (t.launched != launched || t.launch != launch)) {
-            tracked.put(name, new Tracked(t.hash, launched, launch, t.systemd));
+            tracked.put(name, new Tracked(t.hash, launched, launch, t.systemd, t.failure));
             markDirty(name);
         }
+    }
+
+    /**
+     * The agent set the unit aside ({@code result}: a word such as {@code fleet-link-failed}): it is reported with
+     * ActiveState/SubState "failed" and that result until {@link #clearFailure}, whatever systemd says meanwhile, and
+     * systemd's LoadState if it is a verdict (masked, bad-setting), else "error".
+     * Tracks the unit if it is not tracked yet (its file may not be there).
+     */
+    public synchronized void setFailure(String name, String hash, String result) {
+        Tracked t = tracked.get(name);
+        if (t == null) {
+            t = new Tracked(hash, false, 0, null);
+            removed.remove(name);
+        }
+        if (!result.equals(t.failure)) {
+            tracked.put(name, new Tracked(t.hash, t.launched, t.launch, t.systemd, result));
+            markDirty(name);
+        }
+    }
+
+    /** The unit recovered (or was dropped): systemd's state is reported again. */
+    public synchronized void clearFailure(String name) {
+        Tracked t = tracked.get(name);
+        if (t != null && t.failure != null) {
+            tracked.put(name, new Tracked(t.hash, t.launched, t.launch, t.systemd, null));
+            markDirty(name);
+        }
+    }
+
+    /** The result word the unit is reported failed with, or null. */
+    public synchronized String failure(String name) {
+        Tracked t = tracked.get(name);
+        return t == null ? null : t.failure;
     }
 
     /** A state from systemd (any unit; only tracked ones matter). Unchanged states are not re-sent. */
@@ -94,8 +143,20 @@ public final class StatePublisher implements AutoCloseable {
         if (t == null || s.equals(t.systemd)) {
             return;
         }
-        tracked.put(s.name(), new Tracked(t.hash, t.launched, t.launch, s));
+        tracked.put(s.name(), new Tracked(t.hash, t.launched, t.launch, s, t.failure));
         markDirty(s.name());
+    }
+
+    /**
+     * A state read from systemd (not a signal): taken only for a unit with no state yet. A read snapshot may be older
+     * than a signal that arrived while it was on its way (a unit started by the previous pass going active), and no
+     * later signal would correct it.
+     */
+    public synchronized void onSystemdRead(UnitState s) {
+        Tracked t = tracked.get(s.name());
+        if (t != null && t.systemd == null) {
+            onSystemd(s);
+        }
     }
 
     /** Sends every state at the next opportunity (after a new registration the registry has none). */
@@ -145,7 +206,10 @@ public final class StatePublisher implements AutoCloseable {
                 }
                 for (String name : dirty) {
                     Tracked t = tracked.get(name);
-                    if (t != null && t.systemd != null) {
+                    if (t != null && t.failure != null) {
+                        states.add(new dev.fleet.schema.UnitState(name, null, t.hash, failedLoadState(t.systemd), "failed", "failed", t.launched,
+                                t.failure, "", t.launch));
+                    } else if (t != null && t.systemd != null) {
                         UnitState s = t.systemd;
                         states.add(new dev.fleet.schema.UnitState(name, null, t.hash, s.loadState(), s.activeState(), s.subState(), t.launched,
                                 nz(s.result()), nz(s.invocationId()), t.launch));

@@ -53,6 +53,8 @@ class AgentWithFakeControlPlaneTest {
     volatile boolean slowRegistration;
     Agent agent;
     FakeSystemd systemd;
+    /** Why the agent would have exited (its schedule loop dead or stuck), instead of exiting the test JVM. */
+    final AtomicReference<String> fatal = new AtomicReference<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -66,12 +68,14 @@ class AgentWithFakeControlPlaneTest {
                 Map.of("region", "eu"), "10.1.2.3", Duration.ofSeconds(3), tmp.resolve("units"), 0, 1);
         agent = new Agent(M, config, systemd, new ControlPlane(config.endpoints()),
                 new Log(new PrintStream(new ByteArrayOutputStream()), true));
+        agent.loopHealth(LoopHealth.DEFAULT_BOUND, fatal::set);
     }
 
     @AfterEach
     void stop() {
         agent.close();
         server.stop(0);
+        assertThat(fatal.get()).as("the agent found its loop dead").isNull();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -184,6 +188,7 @@ class AgentWithFakeControlPlaneTest {
         systemd.drainCalls();
         Agent again = new Agent(M, agent.config(), systemd, new ControlPlane(agent.config().endpoints()),
                 new Log(new PrintStream(new ByteArrayOutputStream()), false));
+        again.loopHealth(LoopHealth.DEFAULT_BOUND, fatal::set);
         try {
             again.start();
             assertThat(again.session()).isEqualTo(session);
@@ -224,6 +229,121 @@ class AgentWithFakeControlPlaneTest {
         agent.shutdownAndPurge();
         assertThat(requests).containsSubsequence("PUT answered", "DELETE " + M);
         assertThat(requests.subList(requests.indexOf("DELETE " + M), requests.size())).doesNotContain("PUT " + M);
+    }
+
+    static final String WEB = "[{\"name\":\"web.service\",\"hash\":\"x\",\"desiredState\":\"launched\",\"options\":"
+            + "[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep 100\"}]}]";
+
+    private long heartbeats() {
+        return requests.stream().filter(q -> q.equals("PUT " + M)).count();
+    }
+
+    /** An agent of its own, with a short loop-health bound and its log readable. */
+    private Agent agentWith(ControlPlane cp, Duration bound, ByteArrayOutputStream log) {
+        agent.close();
+        Agent a = new Agent(M, agent.config(), systemd, cp, new Log(new PrintStream(log, true), false));
+        a.loopHealth(bound, fatal::set);
+        agent = a;
+        return a;
+    }
+
+    @Test
+    void aScheduleLoopThatDiesStopsTheHeartbeatsAndEndsTheAgent() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Agent a = agentWith(new ControlPlane(agent.config().endpoints()), Duration.ofMinutes(5), log);
+        a.start();
+        await().atMost(Duration.ofSeconds(10)).until(a::registered);
+        systemd.linkError = new StackOverflowError("a bug in a pass");
+        schedule(WEB);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fatal.get() != null);
+        assertThat(fatal.getAndSet(null)).contains("the schedule loop died").contains("StackOverflowError");
+        assertThat(a.registered()).isFalse();
+        long after = heartbeats();
+        // no heartbeat once the verdict is in: two heartbeat intervals (TTL 3 s / 3) with none
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).until(() -> heartbeats() == after);
+        assertThat(log.toString()).contains("heartbeats stopped").contains("exiting 70");
+    }
+
+    @Test
+    void aPresenceLoopThatDiesEndsTheAgentToo() {
+        // an Error on the presence thread, where it logs its registration
+        PrintStream failing = new PrintStream(new ByteArrayOutputStream(), true) {
+            @Override
+            public void println(String x) {
+                if (x.contains("registered as")) {
+                    throw new AssertionError("a bug on the presence thread");
+                }
+            }
+        };
+        agent.close();
+        agent = new Agent(M, agent.config(), systemd, new ControlPlane(agent.config().endpoints()), new Log(failing, false));
+        agent.loopHealth(Duration.ofMinutes(5), fatal::set);
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fatal.get() != null);
+        assertThat(fatal.getAndSet(null)).contains("the presence loop died").contains("a bug on the presence thread");
+    }
+
+    @Test
+    void aPassStuckBeyondTheBoundStopsTheHeartbeatsAndEndsTheAgent() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Agent a = agentWith(new ControlPlane(agent.config().endpoints()), Duration.ofMillis(1_500), log);
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        systemd.startGate = gate;
+        try {
+            a.start();
+            await().atMost(Duration.ofSeconds(10)).until(a::registered);
+            schedule(WEB);
+            await().atMost(Duration.ofSeconds(10)).until(() -> fatal.get() != null);
+            assertThat(fatal.getAndSet(null)).contains("a reconcile pass has been running");
+            long after = heartbeats();
+            await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(4)).until(() -> heartbeats() == after);
+        } finally {
+            gate.countDown();
+        }
+    }
+
+    @Test
+    void aQuietScheduleIsNotAStuckLoop() {
+        // long polls that end unchanged (2 s here) are signs of life: 3 s bound, 6 s of an unchanged schedule
+        Agent a = agentWith(new ControlPlane(agent.config().endpoints()), Duration.ofSeconds(3), new ByteArrayOutputStream());
+        a.start();
+        await().atMost(Duration.ofSeconds(10)).until(a::registered);
+        long before = heartbeats();
+        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8)).until(() -> fatal.get() == null);
+        assertThat(heartbeats()).isGreaterThan(before + 3);
+    }
+
+    @Test
+    void aScheduleOverTheLimitsKeepsTheUnitsAsTheyAreAndIsReadAgainLater() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Agent a = agentWith(new ControlPlane(agent.config().endpoints(), 64 * 1024, 3), Duration.ofMinutes(5), log);
+        a.start();
+        schedule(WEB);
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start web.service"));
+        systemd.drainCalls();
+
+        // 100 units: over the unit limit (and the byte limit once their values are long)
+        StringBuilder many = new StringBuilder("[");
+        for (int i = 0; i < 100; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"name\":\"u").append(i).append(".service\",\"hash\":\"x\",\"desiredState\":\"launched\",")
+                    .append("\"options\":[{\"section\":\"Service\",\"name\":\"ExecStart\",\"value\":\"/bin/sleep ").append("1".repeat(1000)).append("\"}]}");
+        }
+        schedule(many.append("]").toString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.toString().contains("schedule refused: schedule over 65536 bytes"));
+        long heartbeats = heartbeats();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> systemd.calls.isEmpty());
+        assertThat(a.unitsDirectory().scan()).containsOnlyKeys("web.service");
+        assertThat(heartbeats()).as("still registered and heartbeating").isGreaterThan(heartbeats);
+        assertThat(log.toString().split("schedule refused", -1)).as("one line, not one per retry").hasSize(2);
+
+        // four small units: under the byte limit, over the unit limit
+        schedule(WEB.substring(0, WEB.length() - 1) + ",{\"name\":\"b.service\",\"desiredState\":\"loaded\",\"options\":[]},"
+                + "{\"name\":\"c.service\",\"desiredState\":\"loaded\",\"options\":[]},{\"name\":\"d.service\",\"desiredState\":\"loaded\",\"options\":[]}]");
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.toString().contains("schedule of 4 units, over the limit of 3"));
+
+        schedule(WEB.replace("web.service", "next.service"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> systemd.calls.contains("start next.service"));
+        assertThat(fatal.get()).isNull();
     }
 
     private JsonObject lastReport(String name) {

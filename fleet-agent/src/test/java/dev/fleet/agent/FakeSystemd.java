@@ -24,24 +24,47 @@ final class FakeSystemd implements SystemdPort {
     final Set<String> linked = new HashSet<>();
     final Set<String> failStop = new HashSet<>();
     final Set<String> refuseStart = new HashSet<>();
+    /** Units whose LinkUnitFiles / EnableUnitFiles / DisableUnitFiles fail: a batch holding one fails as a whole, as over D-Bus. */
+    final Set<String> failLink = new HashSet<>();
+    final Set<String> failEnable = new HashSet<>();
+    final Set<String> failDisable = new HashSet<>();
+    /** Thrown by LinkUnitFiles when set: something that is not an exception (a bug, an OutOfMemoryError). */
+    volatile Error linkError;
+    /** When set, StartUnit waits for it: a systemd that never answers. */
+    volatile java.util.concurrent.CountDownLatch startGate;
+    /** What ListUnitsByNames answers instead of the truth: a snapshot older than the signals already sent. */
+    final Map<String, UnitState> staleReads = new TreeMap<>();
     /** Linked units this systemd does not find until a daemon-reload (as systemd before 246). */
     final Set<String> needReloadToFind = new HashSet<>();
+    /** Units whose changes this systemd never signals (as the D-Bus adapter for names with too long object paths). */
+    final Set<String> noSignals = new HashSet<>();
     private Consumer<UnitState> listener = s -> { };
+
+    @Override
+    public boolean signalsFor(String name) {
+        return !noSignals.contains(name);
+    }
 
     @Override
     public synchronized void linkUnitFiles(List<Path> files) {
         calls.add("link " + names(files));
+        if (linkError != null) {
+            throw linkError;
+        }
+        refuseIfAny("link", names(files), failLink);
         files.forEach(f -> linked.add(f.getFileName().toString()));
     }
 
     @Override
     public synchronized void enableUnitFiles(List<Path> files) {
         calls.add("enable " + names(files));
+        refuseIfAny("enable", names(files), failEnable);
     }
 
     @Override
     public synchronized void disableUnitFiles(List<String> names) {
         calls.add("disable " + names);
+        refuseIfAny("disable", names, failDisable);
         names.forEach(linked::remove);
     }
 
@@ -56,7 +79,19 @@ final class FakeSystemd implements SystemdPort {
     }
 
     @Override
-    public synchronized CompletableFuture<String> startUnit(String name) {
+    public CompletableFuture<String> startUnit(String name) {
+        java.util.concurrent.CountDownLatch gate = startGate;
+        if (gate != null) {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return start(name);
+    }
+
+    private synchronized CompletableFuture<String> start(String name) {
         calls.add("start " + name);
         if (needReloadToFind.contains(name)) {
             throw new SystemdException("org.freedesktop.systemd1.NoSuchUnit: Unit " + name + " not found.", null);
@@ -90,7 +125,7 @@ final class FakeSystemd implements SystemdPort {
     public synchronized Map<String, UnitState> states(Collection<String> names) {
         Map<String, UnitState> out = new TreeMap<>();
         for (String n : names) {
-            out.put(n, units.getOrDefault(n, state(n, "not-found", "inactive", "dead")));
+            out.put(n, staleReads.getOrDefault(n, units.getOrDefault(n, state(n, "not-found", "inactive", "dead"))));
         }
         return out;
     }
@@ -126,9 +161,19 @@ final class FakeSystemd implements SystemdPort {
         return c;
     }
 
+    private static void refuseIfAny(String call, List<String> names, Set<String> failing) {
+        for (String n : names) {
+            if (failing.contains(n)) {
+                throw new SystemdException("org.freedesktop.systemd1.UnitMasked: " + call + ": Unit file " + n + " is masked.", null);
+            }
+        }
+    }
+
     private void set(UnitState s) {
         units.put(s.name(), s);
-        listener.accept(s);
+        if (!noSignals.contains(s.name())) {
+            listener.accept(s);
+        }
     }
 
     private static UnitState state(String n, String load, String active, String sub) {

@@ -261,6 +261,11 @@ public final class FleetClient {
 
     /** One request with failover: each endpoint at most once, from the one that answered last. */
     public Response send(String method, String path, String jsonBody, int readTimeoutMillis) {
+        return send(method, path, jsonBody, readTimeoutMillis, Long.MAX_VALUE);
+    }
+
+    /** As above, with at most {@code maxBytes} of an answer read ({@link JsonHttp.TooLarge} past it: no failover). */
+    public Response send(String method, String path, String jsonBody, int readTimeoutMillis, long maxBytes) {
         List<URI> all = endpoints;
         List<String> failures = new ArrayList<>();
         Response last503 = null;
@@ -270,7 +275,8 @@ public final class FleetClient {
             URI base = all.get(idx);
             long t0 = System.nanoTime();
             try {
-                JsonHttp.Answer a = JsonHttp.exchange(URI.create(base + path), method, jsonBody, connectMillis, readTimeoutMillis, credentials);
+                JsonHttp.Answer a = JsonHttp.exchange(URI.create(base + path), method, jsonBody, connectMillis, readTimeoutMillis, credentials,
+                        maxBytes);
                 Response r = new Response(base, a.status(), a.body());
                 if (debug != null) {
                     debug(method + " " + base + path + " -> " + r.status() + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)"
@@ -571,8 +577,13 @@ public final class FleetClient {
 
     /** The machine's schedule; with {@code waitIndex >= 0} a long poll (read timeout {@code pollMillis}). */
     public Schedule schedule(String machineId, long waitIndex, int pollMillis) {
+        return schedule(machineId, waitIndex, pollMillis, Long.MAX_VALUE);
+    }
+
+    /** As above, reading at most {@code maxBytes} of the answer ({@link JsonHttp.TooLarge} past it). */
+    public Schedule schedule(String machineId, long waitIndex, int pollMillis, long maxBytes) {
         String path = AGENT_MACHINES + segment(machineId) + "/schedule" + (waitIndex >= 0 ? "?wait=true&waitIndex=" + waitIndex : "");
-        Response r = send("GET", path, null, waitIndex >= 0 ? pollMillis : readMillis);
+        Response r = send("GET", path, null, waitIndex >= 0 ? pollMillis : readMillis, maxBytes);
         return Codec.readSchedule(r.expect(200).body());
     }
 

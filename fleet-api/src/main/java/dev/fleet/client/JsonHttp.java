@@ -50,6 +50,29 @@ public final class JsonHttp {
     /** As {@link #exchange(URI, String, String, int, int)}, with {@code credentials} for {@code https}. */
     public static Answer exchange(URI uri, String method, String jsonBody, int connectMillis, int readMillis,
                                   Credentials credentials) throws IOException {
+        return exchange(uri, method, jsonBody, connectMillis, readMillis, credentials, Long.MAX_VALUE);
+    }
+
+    /**
+     * An answer's body was longer than the caller allows: it was not read further (the connection is dropped). Not an
+     * {@link IOException}: another node would send the same data, so it is not a reason to fail over.
+     */
+    public static final class TooLarge extends RuntimeException {
+        private final long limit;
+
+        public TooLarge(URI uri, long limit) {
+            super("the answer of " + uri.getHost() + ":" + uri.getPort() + uri.getPath() + " is larger than " + limit + " bytes");
+            this.limit = limit;
+        }
+
+        public long limit() {
+            return limit;
+        }
+    }
+
+    /** As above, reading at most {@code maxBytes} of the body; a longer one is a {@link TooLarge}. */
+    public static Answer exchange(URI uri, String method, String jsonBody, int connectMillis, int readMillis,
+                                  Credentials credentials, long maxBytes) throws IOException {
         HttpURLConnection c = open(uri, credentials);
         c.setConnectTimeout(connectMillis);
         c.setReadTimeout(readMillis);
@@ -70,10 +93,32 @@ public final class JsonHttp {
         String body = "";
         if (in != null) {
             try (in) {
-                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                body = maxBytes == Long.MAX_VALUE ? new String(in.readAllBytes(), StandardCharsets.UTF_8) : readAtMost(c, in, uri, maxBytes);
             }
         }
         return new Answer(status, body);
+    }
+
+    /** The body, refused as soon as it is known to be over {@code max} bytes: a declared length, or the bytes read so far. */
+    private static String readAtMost(HttpURLConnection c, InputStream in, URI uri, long max) throws IOException {
+        long declared = c.getContentLengthLong();
+        if (declared > max) {
+            c.disconnect();
+            throw new TooLarge(uri, max);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(Math.max(declared, 8192), max));
+        byte[] buf = new byte[8192];
+        long total = 0;
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            total += n;
+            if (total > max) {
+                c.disconnect(); // an endless body is not drained
+                throw new TooLarge(uri, max);
+            }
+            out.write(buf, 0, n);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** A connection to {@code uri}; an https one uses the credentials' sockets and token when given. */

@@ -27,10 +27,37 @@ public final class ControlPlane {
     /** The node answers a long poll after at most 60 s unchanged. */
     private static final int LONG_POLL_MILLIS = 75_000;
 
-    private final FleetClient client;
+    /** The longest schedule answer read by default: an eighth of the heap (a parsed schedule takes several times its size), 1..64 MiB. */
+    static final long DEFAULT_MAX_BYTES = Math.max(1L << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
+    static final int DEFAULT_MAX_UNITS = 10_000;
 
+    private final FleetClient client;
+    private final long maxScheduleBytes;
+    private final int maxScheduleUnits;
+
+    /** Limits from {@code -Dfleet.agent.scheduleMaxBytes} and {@code -Dfleet.agent.scheduleMaxUnits}, else the defaults. */
     public ControlPlane(List<URI> endpoints) {
+        this(endpoints, Long.getLong("fleet.agent.scheduleMaxBytes", DEFAULT_MAX_BYTES),
+                Integer.getInteger("fleet.agent.scheduleMaxUnits", DEFAULT_MAX_UNITS));
+    }
+
+    public ControlPlane(List<URI> endpoints, long maxScheduleBytes, int maxScheduleUnits) {
+        if (maxScheduleBytes < 1 || maxScheduleUnits < 1) {
+            throw new IllegalArgumentException("schedule limits must be positive: " + maxScheduleBytes + " bytes, " + maxScheduleUnits + " units");
+        }
         this.client = new FleetClient(endpoints, CONNECT, READ, null);
+        this.maxScheduleBytes = maxScheduleBytes;
+        this.maxScheduleUnits = maxScheduleUnits;
+    }
+
+    /**
+     * The schedule is over the agent's limits (bytes or units): it was not used. Not an {@link IOException}: the control
+     * plane answered, and reading it again gives the same answer until the schedule changes.
+     */
+    public static final class ScheduleTooLarge extends RuntimeException {
+        public ScheduleTooLarge(String message) {
+            super(message);
+        }
     }
 
     /** TLS to https endpoints from now on: the CA that signs the nodes, and this machine's certificate. */
@@ -85,7 +112,18 @@ public final class ControlPlane {
 
     /** GET the schedule; with {@code waitIndex >= 0}, a long poll for the first change after that index. */
     public Schedule schedule(String machineId, long waitIndex) throws IOException {
-        return desired(call(() -> client.schedule(machineId, waitIndex, LONG_POLL_MILLIS)));
+        dev.fleet.schema.Schedule s;
+        try {
+            s = call(() -> client.schedule(machineId, waitIndex, LONG_POLL_MILLIS, maxScheduleBytes));
+        } catch (dev.fleet.client.JsonHttp.TooLarge e) {
+            throw new ScheduleTooLarge("schedule over " + maxScheduleBytes + " bytes (" + e.getMessage()
+                    + "); raise -Dfleet.agent.scheduleMaxBytes and the heap to run it");
+        }
+        if (s.units().size() > maxScheduleUnits) {
+            throw new ScheduleTooLarge("schedule of " + s.units().size() + " units, over the limit of " + maxScheduleUnits
+                    + " (-Dfleet.agent.scheduleMaxUnits)");
+        }
+        return desired(s);
     }
 
     /** PUT machines/ID/states: 204 stored; 409 the session does not hold the machine (register again). */

@@ -254,6 +254,12 @@ public final class DbusSystemd implements SystemdPort {
         return out;
     }
 
+    /** dbus-java drops a signal whose object path is over 255 characters: units with long escaped names send none. */
+    @Override
+    public boolean signalsFor(String name) {
+        return UnitPaths.reachable(name);
+    }
+
     @Override
     public String systemState() {
         return call("Get SystemState", () -> SystemdValues.render(managerProperties().Get(MANAGER_INTERFACE, "SystemState")));

@@ -62,6 +62,14 @@ public interface SystemdPort extends AutoCloseable {
      */
     void subscribe(Consumer<UnitState> listener);
 
+    /**
+     * Whether {@link #subscribe} delivers this unit's changes. The D-Bus adapter cannot for a unit whose object path
+     * is longer than its library takes; the agent polls such units' states ({@link #states}) instead.
+     */
+    default boolean signalsFor(String name) {
+        return true;
+    }
+
     /** The manager's {@code SystemState} ({@code running}, {@code degraded}, {@code starting}, ...). */
     String systemState();
 

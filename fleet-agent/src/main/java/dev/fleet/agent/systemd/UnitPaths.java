@@ -17,6 +17,17 @@ final class UnitPaths {
     private UnitPaths() {
     }
 
+    /** The longest object path dbus-java takes (its MAX_NAME_LENGTH): a signal on a longer one is dropped, a call refused. */
+    static final int MAX_PATH = 255;
+
+    /**
+     * Whether the unit's object path is one dbus-java can carry: a name of 224 plain characters at most, fewer with
+     * characters escaped as {@code _xx} (the 255-character names the API accepts are not).
+     */
+    static boolean reachable(String unitName) {
+        return unitPath(unitName).length() <= MAX_PATH;
+    }
+
     static String unitPath(String unitName) {
         return UNIT_PREFIX + escape(unitName);
     }

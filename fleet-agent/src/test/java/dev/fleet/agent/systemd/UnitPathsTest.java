@@ -36,4 +36,14 @@ class UnitPathsTest {
         assertThat(UnitPaths.unitName("/org/freedesktop/systemd1/unit/bad_zz")).isEmpty();
         assertThat(UnitPaths.unitName(null)).isEmpty();
     }
+
+    @Test
+    void pathsOverDbusJavasLimitAreNotReachable() {
+        // 31 characters of prefix, the name's letters, "_2e" for the dot, "service": 255 at most
+        assertThat(UnitPaths.reachable("a".repeat(214) + ".service")).isTrue();
+        assertThat(UnitPaths.unitPath("a".repeat(214) + ".service")).hasSize(255);
+        assertThat(UnitPaths.reachable("a".repeat(215) + ".service")).isFalse();
+        assertThat(UnitPaths.reachable("a-".repeat(60) + ".service")).as("an escaped character takes three").isFalse();
+        assertThat(UnitPaths.reachable("l".repeat(247) + ".service")).as("the longest name the API accepts").isFalse();
+    }
 }
