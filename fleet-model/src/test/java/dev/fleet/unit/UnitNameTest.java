@@ -17,7 +17,7 @@ class UnitNameTest {
     @ParameterizedTest
     @ValueSource(strings = {"foo.service", "hello.mount", "foo@123.service", "foo@.service", "yo.yo.service",
             "hello@world.path", "hello:world.service", "foo-bar.mount", "jalapano_chips.service",
-            "yes@no\\.service", "a.automount", "a.device", "a.scope", "a.slice", "a@b@c.service", "-.slice",
+            "a.automount", "a.device", "a.scope", "a.slice", "a@b@c.service", "-.slice",
             "a.socket", "a.swap", "a.target", "a.timer", "a@b.socket", "a@b.target", "a@b.timer", "a@b.path"})
     void validNames(String name) {
         assertThat(UnitName.validationError(name)).isEmpty();
@@ -85,6 +85,9 @@ class UnitNameTest {
         assertThat(UnitName.validationError("é.service")).contains("invalid character 'é' in unit name");
         assertThat(UnitName.validationError("a\tb.service")).contains("invalid character '\\t' in unit name");
         assertThat(UnitName.validationError("a'b.service")).contains("invalid character '\\'' in unit name");
+        // systemd's escapes: a name no client could send through Payara's HTTP server (%5C is refused before fleet)
+        assertThat(UnitName.validationError("dev-disk-by\\x2dlabel.device")).get().asString()
+                .startsWith("invalid character '\\\\' in unit name (systemd allows it for escapes like \\x2d");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -14,7 +14,6 @@ class UnitNamesTest {
         assertThat(UnitNames.requireValid("hello.service")).isEqualTo("hello.service");
         assertThat(UnitNames.requireValid("web@8080.service")).isEqualTo("web@8080.service");
         assertThat(UnitNames.requireValid("web@.service")).isEqualTo("web@.service");
-        assertThat(UnitNames.requireValid("dev-disk-by\\x2dlabel.device")).isNotNull();
         assertThat(UnitNames.requireValid("a@b@c.service")).isEqualTo("a@b@c.service"); // systemd allows "@" in an instance
         assertThat(UnitNames.requireValid("x".repeat(247) + ".service")).hasSize(255);
         assertThat(UnitNames.type("a.b.timer")).isEqualTo("timer");
