@@ -1,6 +1,5 @@
 package dev.fleet.api;
 
-import dev.fleet.api.v1.FleetV1Resource;
 import dev.fleet.node.FleetNode;
 import dev.fleet.node.NodeLimits;
 import jakarta.ejb.EJB;
@@ -73,16 +72,8 @@ public class BodyLimitFilter extends HttpFilter {
         String path = ErrorBodies.pathBelow(req.getContextPath(), req.getRequestURI());
         long index = index();
         ErrorBodies.Body body = ErrorBodies.of(path, 413, message, index);
-        resp.setStatus(413);
-        resp.setContentType("application/json");
         resp.setHeader("Connection", "close");
-        switch (body.api()) {
-            case FLEET -> resp.setHeader("Server", FleetV1Resource.SERVER);
-            case ETCD -> resp.setHeader("X-Etcd-Index", Long.toString(index));
-            default -> { }
-        }
-        resp.setContentLength(body.bytes().length);
-        resp.getOutputStream().write(body.bytes());
+        ErrorPageServlet.send(resp, 413, body, index);
     }
 
     private long index() {

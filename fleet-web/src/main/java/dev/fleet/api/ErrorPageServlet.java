@@ -53,6 +53,12 @@ public class ErrorPageServlet extends HttpServlet {
             return; // the status line is already out: nothing better to say
         }
         resp.resetBuffer();
+        // written on HEAD too: with nothing written Payara appends its HTML report; the container drops a HEAD's body
+        send(resp, status, body, index);
+    }
+
+    /** Writes an error answer: status, JSON body, and the header of its API (fleet's Server, etcd's X-Etcd-Index). */
+    static void send(HttpServletResponse resp, int status, ErrorBodies.Body body, long index) throws IOException {
         resp.setStatus(status);
         resp.setContentType("application/json");
         switch (body.api()) {
@@ -61,7 +67,6 @@ public class ErrorPageServlet extends HttpServlet {
             default -> { }
         }
         resp.setContentLength(body.bytes().length);
-        // written on HEAD too: with nothing written Payara appends its HTML report; the container drops a HEAD's body
         resp.getOutputStream().write(body.bytes());
     }
 
