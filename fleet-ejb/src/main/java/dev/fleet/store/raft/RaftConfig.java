@@ -19,7 +19,13 @@ public record RaftConfig(String name, String bindAddress, int raftPort, Map<Stri
                          Path dataDir, long maxLogSize, int historyCapacity, long joinTimeoutMillis, RaftTls tls) {
 
     public static final String STACK_RESOURCE = "fleet/raft-tcp.xml";
-    public static final long DEFAULT_MAX_LOG_SIZE = 10_000;
+    /**
+     * Log bytes (JGroups-RAFT's max_log_size counts bytes, not entries) before a snapshot compacts it. Each snapshot
+     * writes the whole store and rewrites the log's tail, both fsync'd: at the former 10,000 bytes that was every ≈ 65
+     * small writes, 37 % of a node's CPU outside requests in `fleet-bench store` (docs/performance.md). 16 MiB is
+     * ≈ 100,000 small writes, as etcd's default snapshot count, and bounds a restart's replay and the log's memory.
+     */
+    public static final long DEFAULT_MAX_LOG_SIZE = 16L * 1024 * 1024;
     /**
      * How often the leader sends AppendEntries (heartbeat, commit index, missing entries) to each follower.
      * Followers learn of a commit with the next one, so this bounds how stale a follower's reads and
