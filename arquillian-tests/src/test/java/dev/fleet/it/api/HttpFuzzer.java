@@ -217,10 +217,14 @@ public final class HttpFuzzer {
      * ({@code /%2e%2e;jsessionid=1/...}). Its answer has no body and no Content-Type. Anything else without a body is
      * the application's and is checked (TRACE included: the pre-boot file hands it to the API).
      */
+    /** A last segment "." or ".." (raw or encoded), which Grizzly answers with an empty 200 whatever the method. */
+    private static final Pattern DOT_LAST = Pattern.compile("/(\\.|%2e){1,2}/?$", Pattern.CASE_INSENSITIVE);
+
     static boolean refusedByTheContainer(Request r, HttpResponse<byte[]> resp) {
         boolean bare = resp.body().length == 0 && resp.headers().firstValue("Content-Type").isEmpty();
         String path = r.path().contains("?") ? r.path().substring(0, r.path().indexOf('?')) : r.path();
-        return bare && resp.statusCode() == 400 && NUL_OR_DOT_SEGMENT.matcher(path).find();
+        return bare && (resp.statusCode() == 400 && NUL_OR_DOT_SEGMENT.matcher(path).find()
+                || resp.statusCode() == 200 && DOT_LAST.matcher(path).find());
     }
 
     /** What is wrong with an answer, or null. */
@@ -247,6 +251,12 @@ public final class HttpFuzzer {
     }
 
     static HttpRequest build(String root, Request r) {
+        String bare = r.path().contains("?") ? r.path().substring(0, r.path().indexOf('?')) : r.path();
+        if (r.body() != null && (NUL_OR_DOT_SEGMENT.matcher(bare).find() || DOT_LAST.matcher(bare).find())) {
+            // Grizzly answers these paths itself (a 400, or an empty 200 for ".../.") without reading the body, and
+            // would read the next request on the connection from inside it: sent without one (README, Limits)
+            r = new Request(r.route(), r.method(), r.path(), r.contentType(), r.accept(), null);
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(root + r.path()))
                 .timeout(r.mayLongPoll() ? Duration.ofSeconds(2) : Duration.ofSeconds(20));
         if (r.contentType() != null) {
