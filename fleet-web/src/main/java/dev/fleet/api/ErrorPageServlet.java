@@ -74,13 +74,15 @@ public class ErrorPageServlet extends HttpServlet {
      * The client's connection closed under the answer (Grizzly's "Connection is closed", a broken pipe, a reset):
      * the request's own connection failed, not the node. Other I/O failures are the node's and stay 500s.
      */
+    private static final java.util.regex.Pattern CLIENT_GONE =
+            java.util.regex.Pattern.compile("Connection is closed|Broken pipe|Connection reset");
+
     static boolean clientGone(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof java.nio.channels.ClosedChannelException) {
                 return true;
             }
-            if (t instanceof java.io.IOException && t.getMessage() != null
-                    && java.util.regex.Pattern.compile("Connection is closed|Broken pipe|Connection reset").matcher(t.getMessage()).find()) {
+            if (t instanceof java.io.IOException && t.getMessage() != null && CLIENT_GONE.matcher(t.getMessage()).find()) {
                 return true;
             }
         }
