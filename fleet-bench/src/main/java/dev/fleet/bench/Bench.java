@@ -28,11 +28,13 @@ public final class Bench {
             case "scale" -> ScaleBench.main(rest);
             case "cli" -> CliBench.main(rest);
             case "agent" -> AgentBench.main(rest);
+            case "requests" -> RequestsBench.main(rest);
             default -> {
                 System.err.println("usage: fleet-bench store [--security=off|on|both] [--token=yes|no] [--seconds=10] [--clients=16] [--out=DIR] ... | fleet-bench boot [RUNS]"
                         + " | fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30] [--timeout=600] [--inflight=256]"
                         + " | fleet-bench cli [--units=1000] [--runs=15]"
-                        + " | fleet-bench agent [--machines=3] [--starts=100] [--units=300] [--idle-seconds=30]");
+                        + " | fleet-bench agent [--machines=3] [--starts=100] [--units=300] [--idle-seconds=30]"
+                        + " | fleet-bench requests [--requests=500] [--warmup=1000] [--units=300] [--machines=3]");
                 System.exit(what.equals("help") ? 0 : 2);
             }
         }

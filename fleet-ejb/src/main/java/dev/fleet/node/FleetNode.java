@@ -185,4 +185,12 @@ public class FleetNode {
     public boolean isReady() {
         return !stopping && ready && store.leaderName() != null;
     }
+
+    /**
+     * {@link #isReady} as a plain function of this instance, for the request path: asked on every API request, it
+     * need not go through the EJB container's per-call work (the fields it reads are volatile or final once started).
+     */
+    public java.util.function.BooleanSupplier readiness() {
+        return () -> !stopping && ready && store != null && store.leaderName() != null;
+    }
 }

@@ -97,7 +97,7 @@ public final class RaftStore implements AutoCloseable {
      * Replicates a command and returns the leader's result. Concurrent commands from this node share log
      * entries (group commit, {@link Command.Group}): while {@value #MAX_GROUPS_IN_FLIGHT} groups are in flight,
      * new commands queue and leave together in the next one, so load costs fewer RAFT rounds and fsyncs
-     * while a lone command leaves at once. Each command still gets its own result.
+     * while a lone command leaves at once, from the caller's own thread. Each command still gets its own result.
      */
     public Result submit(Command command, Duration timeout) {
         KeyStore.validate(command); // refuse what the store would refuse, before it reaches the log
@@ -105,9 +105,18 @@ public final class RaftStore implements AutoCloseable {
             return submitNow(command, timeout);
         }
         Pending p = new Pending(StoreCodec.encode(command), timeout, new CompletableFuture<>());
+        boolean alone;
         synchronized (groupLock) {
-            queue.add(p);
-            startGroups();
+            alone = queue.isEmpty() && groupsInFlight < MAX_GROUPS_IN_FLIGHT;
+            if (alone) {
+                groupsInFlight++;
+            } else {
+                queue.add(p);
+                startGroups();
+            }
+        }
+        if (alone) {
+            runGroup(List.of(p)); // on this thread: a lone command pays no hand-off to a submitter and back
         }
         try {
             return p.result().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);

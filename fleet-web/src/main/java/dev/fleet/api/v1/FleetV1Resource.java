@@ -1,10 +1,9 @@
 package dev.fleet.api.v1;
 
-import dev.fleet.engine.EngineService;
-import dev.fleet.node.FleetNode;
+import dev.fleet.api.Reply;
 import dev.fleet.store.raft.StoreUnavailableException;
-import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -19,24 +18,23 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** fleet's API v1 (and its /v1-alpha alias) over HTTP: adapts JAX-RS to the pure {@link FleetApi}. */
+/**
+ * fleet's API v1 (and its /v1-alpha alias) over JAX-RS: what the direct servlet path ({@code DirectApiFilter}) leaves
+ * to it (HEAD, OPTIONS, unknown methods). The answers are {@link FleetV1Service}'s, as on the direct path.
+ */
 @ApplicationScoped
 @Path("{path: (fleet/v1|v1-alpha)(/.*)?}")
 public class FleetV1Resource {
     private static final Logger LOG = Logger.getLogger(FleetV1Resource.class.getName());
     public static final String SERVER = "fleetd/" + dev.fleet.model.FleetVersion.VERSION;
 
-    @EJB
-    FleetNode node;
-
-    @EJB
-    EngineService engine;
-
-    private volatile FleetApi api;
+    @Inject
+    FleetV1Service api;
 
     @GET
     public Response get(@Context UriInfo uri, @Context HttpHeaders headers) {
@@ -72,12 +70,8 @@ public class FleetV1Resource {
     }
 
     private Response handle(String method, UriInfo uri, HttpHeaders headers, byte[] body) {
-        if (!node.isReady()) { // as fleet: 503 without the Server header until the store is reachable
-            return notReady();
-        }
-        List<String> types = headers.getRequestHeader(HttpHeaders.CONTENT_TYPE);
-        ApiRequest req = new ApiRequest(method, uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), types, body);
-        return toResponse(dispatch(() -> api().handle(req)), true);
+        return api.handle(method, uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(),
+                headers.getRequestHeader(HttpHeaders.CONTENT_TYPE), body).toResponse();
     }
 
     /** Store trouble becomes 503/500 with fleet's error JSON; nothing was half-applied (transactions). */
@@ -102,25 +96,18 @@ public class FleetV1Resource {
     }
 
     static Response toResponse(ApiResponse r, boolean serverHeader) {
-        Response.ResponseBuilder b = Response.status(r.status());
-        if (serverHeader) {
-            b.header("Server", SERVER);
-        }
-        if (r.jsonType() || r.body() != null) {
-            b.header("Content-Type", "application/json"); // Grizzly drops it on a 204 (fleet sent it): see README
-        }
-        if (r.body() != null) {
-            b.entity(r.body());
-        }
-        return b.build();
+        return reply(r, serverHeader).toResponse();
     }
 
-    private FleetApi api() {
-        FleetApi a = api;
-        if (a == null) {
-            a = new FleetApi(node.registry(), engine::nudge, node.settings().tuning().tokenLimit(), node.settings().limits());
-            api = a;
+    /** fleet's answer as sent: the Server header, and the JSON content type (Grizzly drops it on a 204: see README). */
+    static Reply reply(ApiResponse r, boolean serverHeader) {
+        List<Reply.Header> headers = new java.util.ArrayList<>(2);
+        if (serverHeader) {
+            headers.add(new Reply.Header("Server", SERVER));
         }
-        return a;
+        if (r.jsonType() && r.body() == null) {
+            headers.add(new Reply.Header("Content-Type", "application/json"));
+        }
+        return new Reply(r.status(), headers, r.body() == null ? null : r.body().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,0 +1,48 @@
+package dev.fleet.api.v1;
+
+import dev.fleet.api.Reply;
+import dev.fleet.engine.EngineService;
+import dev.fleet.node.FleetNode;
+import jakarta.ejb.EJB;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * fleet's API v1 for the HTTP adapters (the direct servlet path and {@link FleetV1Resource}): the node's readiness,
+ * one {@link FleetApi} over its registry, and fleet's answer to store trouble. No HTTP types.
+ */
+@ApplicationScoped
+public class FleetV1Service {
+    @EJB
+    FleetNode node;
+
+    @EJB
+    EngineService engine;
+
+    private volatile FleetApi api;
+    private volatile BooleanSupplier ready;
+
+    public Reply handle(String method, String rawPath, String rawQuery, List<String> contentTypes, byte[] body) {
+        BooleanSupplier r = ready;
+        if (r == null) {
+            r = node.readiness();
+            ready = r;
+        }
+        if (!r.getAsBoolean()) { // as fleet: 503 without the Server header until the store is reachable
+            return FleetV1Resource.reply(ApiResponse.error(503, FleetV1Resource.UNAVAILABLE), false);
+        }
+        ApiRequest req = new ApiRequest(method, rawPath, rawQuery, contentTypes, body);
+        return FleetV1Resource.reply(FleetV1Resource.dispatch(() -> api().handle(req)), true);
+    }
+
+    private FleetApi api() {
+        FleetApi a = api;
+        if (a == null) {
+            a = new FleetApi(node.registry(), engine::nudge, node.settings().tuning().tokenLimit(), node.settings().limits());
+            api = a;
+        }
+        return a;
+    }
+}
