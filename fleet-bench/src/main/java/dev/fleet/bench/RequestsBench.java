@@ -221,13 +221,7 @@ public final class RequestsBench {
     }
 
     static Config parse(String[] args) {
-        Map<String, String> a = new LinkedHashMap<>();
-        for (String arg : args) {
-            if (!arg.startsWith("--") || !arg.contains("=")) {
-                throw new IllegalArgumentException("expected --name=value, got " + arg);
-            }
-            a.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-        }
+        Map<String, String> a = BenchArgs.options(args);
         Config c = new Config(number(a.remove("requests"), 500), number(a.remove("warmup"), 1000),
                 number(a.remove("units"), 300), number(a.remove("machines"), 3),
                 Path.of(a.getOrDefault("out", "target/bench-requests")));

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -100,13 +99,7 @@ public final class ScaleBench {
     }
 
     static Config parse(String[] args) {
-        Map<String, String> a = new LinkedHashMap<>();
-        for (String arg : args) {
-            if (!arg.startsWith("--") || !arg.contains("=")) {
-                throw new IllegalArgumentException("expected --name=value, got " + arg);
-            }
-            a.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-        }
+        Map<String, String> a = BenchArgs.options(args);
         int machines = positive(a.remove("machines"), 1000, "machines");
         int units = positive(a.remove("units"), 10_000, "units");
         int clients = positive(a.remove("clients"), 16, "clients");

@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -190,13 +189,7 @@ public final class StoreBench {
     }
 
     static Config parse(String[] args, boolean oursRequired) {
-        Map<String, String> a = new LinkedHashMap<>();
-        for (String arg : args) {
-            if (!arg.startsWith("--") || !arg.contains("=")) {
-                throw new IllegalArgumentException("expected --name=value, got " + arg);
-            }
-            a.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
-        }
+        Map<String, String> a = BenchArgs.options(args);
         String oursArg = a.remove("ours");
         if ((oursArg == null || oursArg.isBlank()) && oursRequired) {
             throw new IllegalArgumentException("--ours is required");

@@ -1,5 +1,6 @@
 package dev.fleet.api.etcd;
 
+import dev.fleet.api.Once;
 import dev.fleet.api.Reply;
 import dev.fleet.node.FleetNode;
 import dev.fleet.node.NodeSettings;
@@ -26,26 +27,16 @@ public class KeysService {
     @EJB
     FleetNode node;
 
-    // the node's store and settings are fixed once it has started: looked up once, not through the EJB proxy per request
-    private volatile RaftStore store;
-    private volatile NodeSettings settings;
+    // the node's store and settings are fixed once it has started
+    private final Once<RaftStore> store = new Once<>(() -> node.store());
+    private final Once<NodeSettings> settings = new Once<>(() -> node.settings());
 
     public RaftStore store() {
-        RaftStore s = store;
-        if (s == null) {
-            s = node.store();
-            store = s; // null before the node has started: looked up again next time
-        }
-        return s;
+        return store.get();
     }
 
     public NodeSettings settings() {
-        NodeSettings s = settings;
-        if (s == null) {
-            s = node.settings();
-            settings = s; // null before the node has started: looked up again next time
-        }
-        return s;
+        return settings.get();
     }
 
     public KeysRequest parse(String method, String rawPath, String rawQuery, String contentType, byte[] body) {

@@ -1,5 +1,6 @@
 package dev.fleet.api.v1;
 
+import dev.fleet.api.Once;
 import dev.fleet.api.Reply;
 import dev.fleet.engine.EngineService;
 import dev.fleet.node.FleetNode;
@@ -21,28 +22,15 @@ public class FleetV1Service {
     @EJB
     EngineService engine;
 
-    private volatile FleetApi api;
-    private volatile BooleanSupplier ready;
+    private final Once<FleetApi> api = new Once<>(() ->
+            new FleetApi(node.registry(), engine::nudge, node.settings().tuning().tokenLimit(), node.settings().limits()));
+    private final Once<BooleanSupplier> ready = new Once<>(() -> node.readiness());
 
     public Reply handle(String method, String rawPath, String rawQuery, List<String> contentTypes, byte[] body) {
-        BooleanSupplier r = ready;
-        if (r == null) {
-            r = node.readiness();
-            ready = r;
-        }
-        if (!r.getAsBoolean()) { // as fleet: 503 without the Server header until the store is reachable
+        if (!ready.get().getAsBoolean()) { // as fleet: 503 without the Server header until the store is reachable
             return FleetV1Resource.reply(ApiResponse.error(503, FleetV1Resource.UNAVAILABLE), false);
         }
         ApiRequest req = new ApiRequest(method, rawPath, rawQuery, contentTypes, body);
-        return FleetV1Resource.reply(FleetV1Resource.dispatch(() -> api().handle(req)), true);
-    }
-
-    private FleetApi api() {
-        FleetApi a = api;
-        if (a == null) {
-            a = new FleetApi(node.registry(), engine::nudge, node.settings().tuning().tokenLimit(), node.settings().limits());
-            api = a;
-        }
-        return a;
+        return FleetV1Resource.reply(FleetV1Resource.dispatch(() -> api.get().handle(req)), true);
     }
 }
