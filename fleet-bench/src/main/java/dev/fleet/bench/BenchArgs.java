@@ -17,4 +17,16 @@ final class BenchArgs {
         }
         return a;
     }
+
+    /** The benchmark's configuration, or its error and usage on stderr and exit status 2. */
+    static <T> T parseOrExit(java.util.function.Supplier<T> parse, String usage) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println(usage);
+            System.exit(2);
+            throw e; // not reached
+        }
+    }
 }

@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.IntFunction;
 
 /**
  * One request at a time (issue 20): p50/p99 of each fleet API v1 request kind from one keep-alive client, on the
@@ -39,21 +38,19 @@ public final class RequestsBench {
 
     record Config(int requests, int warmup, int units, int machines, Path out) { }
 
-    /** One request kind: its label, and the request for the i-th call on a node with this role. */
-    record Kind(String label, String method, int okStatus, IntFunction<String> path, IntFunction<String> body) { }
+    /** The path or body of the i-th call of a phase (warm-up or measured, on the leader or a follower). */
+    interface Part {
+        String of(String phase, int i);
+    }
+
+    /** One request kind: its label, its request, and whether etcd runs it too (the anchor). */
+    record Kind(String label, String method, int okStatus, Part path, Part body, boolean etcdToo) { }
 
     private RequestsBench() { }
 
     public static void main(String[] args) throws Exception {
-        Config cfg;
-        try {
-            cfg = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println("usage: fleet-bench requests [--requests=500] [--warmup=1000] [--units=300] [--machines=3] [--out=DIR]");
-            System.exit(2);
-            return;
-        }
+        Config cfg = BenchArgs.parseOrExit(() -> parse(args),
+                "usage: fleet-bench requests [--requests=500] [--warmup=1000] [--units=300] [--machines=3] [--out=DIR]");
         Files.createDirectories(cfg.out());
         Path work = Files.createTempDirectory("fleet-bench-requests");
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -79,18 +76,20 @@ public final class RequestsBench {
             FleetClient api = new FleetClient(List.of(leader));
             api.send("PUT", "/fleet/v1/units/seed.service", OPTIONS).expect(201);
 
+            Part none = (phase, i) -> null;
+            // creates and desired states name units by phase, so that a create never meets an existing unit
             List<Kind> kinds = List.of(
-                    new Kind("GET unit", "GET", 200, i -> "/fleet/v1/units/seed.service?alt=json", i -> null),
-                    new Kind("GET unit, 404", "GET", 404, i -> "/fleet/v1/units/missing-" + i + ".service?alt=json", i -> null),
-                    new Kind("PUT create", "PUT", 201, i -> "/fleet/v1/units/" + ROLE.get() + "-" + i + ".service?alt=json",
-                            i -> OPTIONS),
-                    new Kind("PUT desired state", "PUT", 204, i -> "/fleet/v1/units/" + ROLE.get() + "-" + i + ".service?alt=json",
-                            i -> "{\"name\":\"" + ROLE.get() + "-" + i + ".service\",\"desiredState\":\"loaded\"}"),
-                    new Kind("GET state page", "GET", 200, i -> "/fleet/v1/state?alt=json", i -> null),
-                    new Kind("PATCH machines", "PATCH", 204, i -> "/fleet/v1/machines?alt=json",
-                            i -> "[{\"op\":\"add\",\"path\":\"/" + machine + "/metadata/bench\",\"value\":\"v" + i + "\"}]"),
-                    new Kind("etcd v2 GET", "GET", 200, i -> "/v2/keys/bench/key", i -> null),
-                    new Kind("etcd v2 PUT", "PUT", 200, i -> "/v2/keys/bench/key", i -> "value=v" + i));
+                    new Kind("GET unit", "GET", 200, (phase, i) -> "/fleet/v1/units/seed.service?alt=json", none, false),
+                    new Kind("GET unit, 404", "GET", 404, (phase, i) -> "/fleet/v1/units/missing-" + i + ".service?alt=json", none, false),
+                    new Kind("PUT create", "PUT", 201, (phase, i) -> "/fleet/v1/units/" + phase + "-" + i + ".service?alt=json",
+                            (phase, i) -> OPTIONS, false),
+                    new Kind("PUT desired state", "PUT", 204, (phase, i) -> "/fleet/v1/units/" + phase + "-" + i + ".service?alt=json",
+                            (phase, i) -> "{\"name\":\"" + phase + "-" + i + ".service\",\"desiredState\":\"loaded\"}", false),
+                    new Kind("GET state page", "GET", 200, (phase, i) -> "/fleet/v1/state?alt=json", none, false),
+                    new Kind("PATCH machines", "PATCH", 204, (phase, i) -> "/fleet/v1/machines?alt=json",
+                            (phase, i) -> "[{\"op\":\"add\",\"path\":\"/" + machine + "/metadata/bench\",\"value\":\"v" + i + "\"}]", false),
+                    new Kind("etcd v2 GET", "GET", 200, (phase, i) -> "/v2/keys/bench/key", none, true),
+                    new Kind("etcd v2 PUT", "PUT", 200, (phase, i) -> "/v2/keys/bench/key", (phase, i) -> "value=v" + i, true));
             send(http, leader, "PUT", "/v2/keys/bench/key", "value=seed", 201);
             send(http, etcdLeader, "PUT", "/v2/keys/bench/key", "value=seed", 201);
 
@@ -99,19 +98,17 @@ public final class RequestsBench {
             for (String role : List.of("leader", "follower")) {
                 URI node = role.equals("leader") ? leader : follower;
                 for (Kind k : kinds) {
-                    ROLE.set("w" + role);
-                    run(http, node, k, cfg.warmup(), 1_000_000);
+                    run(http, node, k, cfg.warmup(), "w" + role);
                 }
             }
             for (Kind k : kinds) {
                 for (String role : List.of("leader", "follower")) {
                     URI node = role.equals("leader") ? leader : follower;
-                    ROLE.set(role);
-                    results.put("ours " + role + " " + k.label(), run(http, node, k, cfg.requests(), 0));
-                    if (k.label().startsWith("etcd")) {
+                    results.put("ours " + role + " " + k.label(), run(http, node, k, cfg.requests(), role));
+                    if (k.etcdToo()) {
                         URI e = role.equals("leader") ? etcdLeader : etcdFollower;
-                        run(http, e, k, cfg.warmup(), 1_000_000);
-                        results.put("etcd " + role + " " + k.label(), run(http, e, k, cfg.requests(), 0));
+                        run(http, e, k, cfg.warmup(), "w" + role);
+                        results.put("etcd " + role + " " + k.label(), run(http, e, k, cfg.requests(), role));
                     }
                 }
                 log(k.label() + " done");
@@ -126,18 +123,17 @@ public final class RequestsBench {
             Files.writeString(cfg.out().resolve("requests-bench.txt"), table + "\n" + seq + "\n", StandardCharsets.UTF_8);
             log("wrote " + cfg.out().toAbsolutePath() + "/requests-bench.txt");
             machines.forEach(SimulatedMachine::crash);
+        } finally {
+            dev.fleet.testkit.Dirs.deleteRecursively(work); // three nodes' Payara runtime dirs and logs
         }
     }
 
-    /** The unit name prefix of the current phase, so that creates never meet an existing unit. */
-    private static final ThreadLocal<String> ROLE = ThreadLocal.withInitial(() -> "x");
-
     /** {@code n} requests of one kind, one after the other; their latencies in nanoseconds, sorted. */
-    private static long[] run(HttpClient http, URI node, Kind k, int n, int offset) throws Exception {
+    private static long[] run(HttpClient http, URI node, Kind k, int n, String phase) throws Exception {
         long[] lat = new long[n];
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
-            send(http, node, k.method(), k.path().apply(offset + i), k.body().apply(offset + i), k.okStatus());
+            send(http, node, k.method(), k.path().of(phase, i), k.body().of(phase, i), k.okStatus());
             lat[i] = System.nanoTime() - t0;
         }
         Arrays.sort(lat);

@@ -70,16 +70,8 @@ public final class ScaleBench {
     private ScaleBench() { }
 
     public static void main(String[] args) throws Exception {
-        Config cfg;
-        try {
-            cfg = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println("usage: fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30]"
-                    + " [--timeout=600] [--inflight=256] [--mode=trickle|burst] [--urls=URL,URL,URL]");
-            System.exit(2);
-            return;
-        }
+        Config cfg = BenchArgs.parseOrExit(() -> parse(args), "usage: fleet-bench scale [--machines=1000] [--units=10000] [--clients=16] [--ttl=30]"
+                + " [--timeout=600] [--inflight=256] [--mode=trickle|burst] [--urls=URL,URL,URL]");
         // FleetClient is on HttpURLConnection, whose keep-alive cache holds 5 idle connections per node by default:
         // with more concurrent clients the rest would reconnect for every PUT. Read once, before the first request.
         if (System.getProperty("http.maxConnections") == null) {

@@ -118,16 +118,8 @@ public final class StoreBench {
      */
     public static void run(String[] args, List<Side> given) throws Exception {
         System.setProperty("java.awt.headless", "true");
-        Config cfg;
-        try {
-            cfg = parse(args, given.isEmpty());
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println("usage: StoreBench --ours=URL,URL,URL|etcd [--seconds=10] [--warmup=2] [--clients=16]"
-                    + " [--routing=sticky|round-robin] [--watch-events=200] [--value-size=64] [--out=DIR]");
-            System.exit(2);
-            return;
-        }
+        Config cfg = BenchArgs.parseOrExit(() -> parse(args, given.isEmpty()), "usage: StoreBench --ours=URL,URL,URL|etcd [--seconds=10]"
+                + " [--warmup=2] [--clients=16] [--routing=sticky|round-robin] [--watch-events=200] [--value-size=64] [--out=DIR]");
         Files.createDirectories(cfg.out());
         List<Side> fleet = new ArrayList<>(given);
         if (!cfg.oursIsEtcd() && !cfg.ours().isEmpty()) {

@@ -183,6 +183,10 @@ public class FleetNode {
 
     /** Readiness: a leader is known and this node has announced itself. */
     public boolean isReady() {
+        return readyNow();
+    }
+
+    private boolean readyNow() {
         return !stopping && ready && store.leaderName() != null;
     }
 
@@ -191,6 +195,6 @@ public class FleetNode {
      * need not go through the EJB container's per-call work (the fields it reads are volatile or final once started).
      */
     public java.util.function.BooleanSupplier readiness() {
-        return () -> !stopping && ready && store != null && store.leaderName() != null;
+        return this::readyNow;
     }
 }

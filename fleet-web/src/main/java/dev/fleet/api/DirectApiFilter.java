@@ -52,15 +52,10 @@ public class DirectApiFilter extends HttpFilter {
     }
 
     private Reply keys(String method, String path, HttpServletRequest req) throws IOException {
-        if (method.equals("GET")) {
-            KeysRequest parsed = keys.parse(method, path, req.getQueryString(), null, null);
-            if (parsed instanceof KeysRequest.Read read) {
-                return keys.read(read);
-            }
-            return parsed instanceof KeysRequest.Invalid ? keys.write(parsed) : null; // a watch: KeysResource
-        }
+        boolean get = method.equals("GET");
         byte[] body = hasBody(method) ? req.getInputStream().readAllBytes() : null;
-        return keys.write(keys.parse(method, path, req.getQueryString(), req.getHeader("Content-Type"), body));
+        KeysRequest parsed = keys.parse(method, path, req.getQueryString(), get ? null : req.getHeader("Content-Type"), body);
+        return parsed instanceof KeysRequest.Watch ? null : keys.answer(parsed); // a watch: KeysResource
     }
 
     enum Route { KEYS, FLEET, JAX_RS }

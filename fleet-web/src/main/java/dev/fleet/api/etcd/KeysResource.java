@@ -39,12 +39,10 @@ public class KeysResource {
     @GET
     public void get(@Context UriInfo uri, @Context HttpServletRequest http, @Suspended AsyncResponse async) {
         KeysRequest req = keys.parse("GET", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null);
-        if (req instanceof KeysRequest.Read r) {
-            async.resume(keys.read(r).toResponse());
-        } else if (req instanceof KeysRequest.Watch w) {
+        if (req instanceof KeysRequest.Watch w) {
             watch(keys.store(), w, http, async);
         } else {
-            async.resume(KeysService.error(((KeysRequest.Invalid) req).error(), keys.store().index()).toResponse());
+            async.resume(keys.answer(req).toResponse());
         }
     }
 
@@ -92,17 +90,17 @@ public class KeysResource {
     @PUT
     @Consumes("*/*")
     public Response put(@Context UriInfo uri, @HeaderParam("Content-Type") String contentType, byte[] body) {
-        return keys.write(keys.parse("PUT", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body)).toResponse();
+        return keys.answer(keys.parse("PUT", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body)).toResponse();
     }
 
     @POST
     @Consumes("*/*")
     public Response post(@Context UriInfo uri, @HeaderParam("Content-Type") String contentType, byte[] body) {
-        return keys.write(keys.parse("POST", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body)).toResponse();
+        return keys.answer(keys.parse("POST", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), contentType, body)).toResponse();
     }
 
     @DELETE
     public Response delete(@Context UriInfo uri) {
-        return keys.write(keys.parse("DELETE", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null)).toResponse();
+        return keys.answer(keys.parse("DELETE", uri.getRequestUri().getRawPath(), uri.getRequestUri().getRawQuery(), null, null)).toResponse();
     }
 }

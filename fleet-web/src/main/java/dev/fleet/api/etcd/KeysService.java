@@ -43,6 +43,14 @@ public class KeysService {
         return KeysRequest.parse(method, rawPath, rawQuery, contentType, body, settings().limits());
     }
 
+    /** The answer to a parsed request other than a watch: a read, a write, or the refusal of an invalid one. */
+    public Reply answer(KeysRequest req) {
+        if (req instanceof KeysRequest.Watch) {
+            throw new IllegalArgumentException("a watch is answered asynchronously, not here");
+        }
+        return req instanceof KeysRequest.Read r ? read(r) : write(req);
+    }
+
     /** A read from this member's state (a quorum read goes through the log). */
     public Reply read(KeysRequest.Read r) {
         if (r.quorum()) {

@@ -92,7 +92,11 @@ public class FleetV1Resource {
 
     /** fleet's answer while the node has no leader: 503, and no Server header. */
     static Response notReady() {
-        return toResponse(ApiResponse.error(503, UNAVAILABLE), false);
+        return notReadyReply().toResponse();
+    }
+
+    static Reply notReadyReply() {
+        return reply(ApiResponse.error(503, UNAVAILABLE), false);
     }
 
     static Response toResponse(ApiResponse r, boolean serverHeader) {

@@ -28,7 +28,7 @@ public class FleetV1Service {
 
     public Reply handle(String method, String rawPath, String rawQuery, List<String> contentTypes, byte[] body) {
         if (!ready.get().getAsBoolean()) { // as fleet: 503 without the Server header until the store is reachable
-            return FleetV1Resource.reply(ApiResponse.error(503, FleetV1Resource.UNAVAILABLE), false);
+            return FleetV1Resource.notReadyReply();
         }
         ApiRequest req = new ApiRequest(method, rawPath, rawQuery, contentTypes, body);
         return FleetV1Resource.reply(FleetV1Resource.dispatch(() -> api.get().handle(req)), true);
